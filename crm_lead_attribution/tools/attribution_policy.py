@@ -1,0 +1,523 @@
+"""Customer attribution policy (客户归属规则), pure Python.
+
+This module decides who owns a customer following ``RULEBOOK.md``. It imports
+nothing from Odoo and never reads the clock: every function takes the moment
+it decides for (``at``) and plain values, and returns plain values. The ORM
+layer (``models/``) reads records into these dataclasses, calls the functions
+below and writes the decisions back.
+
+Datetimes are naive UTC, as Odoo stores them. User ids are plain integers.
+
+Sentences shown to users (reasons and refusals) are English source strings
+marked with ``_lt`` so that Odoo's translation export picks them up; the ORM
+layer translates them with ``env._`` when it renders them.
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+
+def _lt(source):
+    """Mark ``source`` for translation export; translation happens in the ORM."""
+    return source
+
+
+# ---------------------------------------------------------------------------
+# Vocabulary
+# ---------------------------------------------------------------------------
+
+# What happened at the desk (登记类型): a walk-in visit, a phone call, or a
+# registration reported by a channel / partner (渠道报备).
+VISIT = "visit"
+CALL = "call"
+CHANNEL = "channel"
+REGISTRATION_KINDS = (VISIT, CALL, CHANNEL)
+
+# Source channel of a customer (A4).
+SOURCE_CHANNELS = (
+    "visit",  # walk-in visit 来访
+    "call",  # phone call 来电
+    "referral",  # referral 老带新 / 转介绍
+    "channel",  # channel or partner 渠道 / 合作单位 (flyers, roadshows)
+    "company",  # company relations 公司关系
+    "relation",  # salesperson's own relation 亲友
+    "other",
+)
+DEFAULT_SOURCE_CHANNEL = {VISIT: "visit", CALL: "call", CHANNEL: "channel"}
+
+# Follow-up kinds (E1).
+FOLLOW_UP_KINDS = ("call", "visit", "message", "meeting", "activity")
+
+# Attribution states of a customer.
+PROTECTED = "protected"
+POOL = "pool"
+LOCKED = "locked"
+STATES = (PROTECTED, POOL, LOCKED)
+
+# Outcomes of a registration (判客).
+NEW = "new"  # nobody owns this phone: the receiver owns it (A3, B2, C1)
+RETURNING = "returning"  # owned and protected, or locked: the owner keeps it (B3, E7)
+EXPIRED = "expired"  # protection ended: treated as new (E3)
+FROM_POOL = "pool"  # in the public pool: treated as new (F1)
+OUTCOMES = (NEW, RETURNING, EXPIRED, FROM_POOL)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence explaining a decision, with the rule id that made it.
+
+    ``message`` is an English source string with ``%(name)s`` placeholders
+    filled from ``args`` once translated. Datetime arguments stay datetimes
+    so that the reader's language and time zone can format them.
+    """
+
+    rule: str
+    message: str
+    args: dict = field(default_factory=dict)
+
+    def render(self, translate=None, format_datetime=None):
+        """Return the sentence, translated and formatted by the callables given."""
+        translate = translate or (lambda text: text)
+        format_datetime = format_datetime or (lambda value: value.strftime("%Y-%m-%d %H:%M"))
+        args = {
+            key: format_datetime(value) if isinstance(value, datetime) else value
+            for key, value in self.args.items()
+        }
+        return translate(self.message) % args
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The protection policy of a company (or of a sales team)."""
+
+    visit_days: int = 10  # E3: visit protection period
+    call_days: int = 15  # C2 / E3: call protection period
+    channel_days: int = 15  # E3: channel registration protection period
+    first_follow_up_days: int = 2  # E2
+
+    def days_for(self, kind):
+        return {VISIT: self.visit_days, CALL: self.call_days, CHANNEL: self.channel_days}[kind]
+
+    def problems(self):
+        """Codes of the settings that are not positive whole numbers."""
+        return [
+            name
+            for name in ("visit_days", "call_days", "channel_days", "first_follow_up_days")
+            if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0
+        ]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registration at the desk: a visit, a call or a channel report."""
+
+    kind: str
+    phone: str  # normalized (E.164) phone number
+    name: str
+    receiver_id: int
+    at: datetime
+    source_channel: str = ""
+
+    def __post_init__(self):
+        if self.kind not in REGISTRATION_KINDS:
+            raise ValueError(f"unknown registration kind {self.kind!r}")
+        if not self.source_channel:
+            object.__setattr__(self, "source_channel", DEFAULT_SOURCE_CHANNEL[self.kind])
+        elif self.source_channel not in SOURCE_CHANNELS:
+            raise ValueError(f"unknown source channel {self.source_channel!r}")
+
+
+@dataclass(frozen=True)
+class Customer:
+    """What is known about a registered phone: the current attribution."""
+
+    owner_id: int | None
+    state: str
+    protected_until: datetime | None
+    first_receiver_id: int | None
+    first_contact_at: datetime | None
+    owner_since: datetime | None
+    ownership_kind: str  # registration kind that started the current ownership
+    visited: bool = False  # has visited since the current ownership started
+    last_follow_up_at: datetime | None = None
+    source_channel: str = ""
+
+    def expired_at(self, at):
+        """When protection ended, if it has ended by ``at``; else None."""
+        if self.state == PROTECTED and self.protected_until and self.protected_until <= at:
+            return self.protected_until
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of a registration and the attribution that follows it."""
+
+    outcome: str
+    customer: Customer  # the attribution after the registration
+    previous_owner_id: int | None
+    reason: Reason
+    first_follow_up_due: datetime | None = None  # E2: schedule the first follow-up
+
+    @property
+    def rule(self):
+        return self.reason.rule
+
+    @property
+    def owner_id(self):
+        return self.customer.owner_id
+
+    @property
+    def ownership_changed(self):
+        return self.customer.owner_id != self.previous_owner_id
+
+    @property
+    def is_new(self):
+        return self.outcome != RETURNING
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The effect of a logged follow-up on the attribution."""
+
+    customer: Customer
+    extended: bool
+    reason: Reason
+    first_follow_up_due: datetime | None = None
+
+    @property
+    def rule(self):
+        return self.reason.rule
+
+
+class Refusal(Exception):
+    """A request the rules forbid; carries the rule id and a sentence."""
+
+    def __init__(self, reason):
+        super().__init__(reason.message % reason.args if reason.args else reason.message)
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------
+# A1: what a valid registration needs
+# ---------------------------------------------------------------------------
+
+PROBLEM_MESSAGES = {
+    "name_missing": _lt("The customer's name is missing: register at least a surname (A1)."),
+    "name_invalid": _lt(
+        "“%(name)s” is not a name: register the customer's full name or at least a surname (A1)."
+    ),
+    "phone_missing": _lt("The customer's phone number is missing (A1)."),
+    "phone_not_number": _lt("“%(phone)s” is not a phone number (A1)."),
+    "receiver_missing": _lt("Choose the salesperson who receives the customer (A3)."),
+}
+
+_PHONE_CHARACTERS = re.compile(r"^\+?[\d\s\-().]+$")
+
+
+def clean_name(name):
+    """Collapse spaces; return '' for a missing name."""
+    return " ".join((name or "").split())
+
+
+def registration_problems(name, phone, receiver_id):
+    """A1 checks that need no phone library.
+
+    Returns a list of ``(code, args)``: empty when the registration may go on.
+    Whether the phone is a real number of the right country is checked by the
+    ORM layer with Odoo's phone library.
+    """
+    problems = []
+    name = clean_name(name)
+    if not name:
+        problems.append(("name_missing", {}))
+    elif not any(unicodedata.category(char).startswith("L") for char in name):
+        problems.append(("name_invalid", {"name": name}))
+    phone = (phone or "").strip()
+    if not phone:
+        problems.append(("phone_missing", {}))
+    elif not _PHONE_CHARACTERS.match(phone) or sum(char.isdigit() for char in phone) < 3:
+        problems.append(("phone_not_number", {"phone": phone}))
+    if not receiver_id:
+        problems.append(("receiver_missing", {}))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# Protection periods (E1, E3, C2)
+# ---------------------------------------------------------------------------
+
+
+def protection_days(policy, customer):
+    """Days of protection a contact gives: visit period once the customer visited."""
+    if customer.visited:
+        return policy.visit_days
+    return policy.days_for(customer.ownership_kind)
+
+
+def call_deadline(policy, customer):
+    """C2: a caller must be brought to a visit within the call period."""
+    if customer.ownership_kind == CALL and not customer.visited and customer.owner_since:
+        return customer.owner_since + timedelta(days=policy.call_days)
+    return None
+
+
+def extended_deadline(policy, customer, at):
+    """The deadline after a contact at ``at``: never earlier than the current one."""
+    cap = call_deadline(policy, customer)
+    if cap is not None:
+        candidate = cap
+    else:
+        candidate = at + timedelta(days=protection_days(policy, customer))
+    if customer.protected_until and customer.protected_until > candidate:
+        return customer.protected_until
+    return candidate
+
+
+def days_left(protected_until, at):
+    """Whole days of protection left (rounded up), 0 once it has ended."""
+    if not protected_until or protected_until <= at:
+        return 0
+    return math.ceil((protected_until - at).total_seconds() / 86400)
+
+
+# ---------------------------------------------------------------------------
+# Registration (登记 / 判客): A2, A3, B2, B3, C1, E3, E7, F1
+# ---------------------------------------------------------------------------
+
+_NEW_REASONS = {
+    VISIT: (
+        "B2",
+        _lt(
+            "New customer: no earlier registration of this phone, so the receiver "
+            "of this first visit is first receiver and owner, protected for "
+            "%(days)s days without follow-up."
+        ),
+    ),
+    CALL: (
+        "C1",
+        _lt(
+            "New caller: no earlier registration of this phone, so the receiver of "
+            "the first call owns the customer, who must be brought to a visit within "
+            "%(days)s days."
+        ),
+    ),
+    CHANNEL: (
+        "A3",
+        _lt(
+            "New customer reported through a channel: ownership starts at this "
+            "earliest registration and is protected for %(days)s days without "
+            "follow-up."
+        ),
+    ),
+}
+
+_RETURNING_REASON = _lt(
+    "Returning customer: the owner's protection runs until %(until)s, so this "
+    "%(kind)s goes to the owner."
+)
+_RETURNING_FIRST_VISIT_REASON = _lt(
+    "Returning customer on a first visit: the owner keeps the customer and the "
+    "first follow-up is due by %(due)s."
+)
+_LOCKED_REASON = _lt(
+    "Closed customer: ownership is locked with the owner after the deal and is "
+    "never released."
+)
+_EXPIRED_REASON = _lt(
+    "Protection ended on %(expired_at)s without follow-up: the former owner has "
+    "no claim, and the receiver owns the customer as new."
+)
+_POOL_REASON = _lt(
+    "The customer was in the public pool: the receiver owns the customer as new."
+)
+
+KIND_LABELS = {
+    VISIT: _lt("visit"),
+    CALL: _lt("call"),
+    CHANNEL: _lt("channel registration"),
+}
+
+
+def _new_ownership(registration, policy, source_channel):
+    kind = registration.kind
+    at = registration.at
+    visited = kind == VISIT
+    customer = Customer(
+        owner_id=registration.receiver_id,
+        state=PROTECTED,
+        protected_until=at + timedelta(days=policy.days_for(kind)),
+        first_receiver_id=registration.receiver_id,
+        first_contact_at=at,
+        owner_since=at,
+        ownership_kind=kind,
+        visited=visited,
+        last_follow_up_at=None,
+        source_channel=source_channel,
+    )
+    due = at + timedelta(days=policy.first_follow_up_days) if visited else None
+    return customer, due
+
+
+def decide_registration(registration, known, policy):
+    """Decide a registration of ``registration.phone`` (A2).
+
+    :param registration: the :class:`Registration` being made
+    :param known: the :class:`Customer` registered under that phone, or None
+    :param policy: the :class:`Policy` in force
+    :return: a :class:`Decision`
+    """
+    at = registration.at
+    if known is None:
+        customer, due = _new_ownership(registration, policy, registration.source_channel)
+        rule, message = _NEW_REASONS[registration.kind]
+        reason = Reason(rule, message, {"days": policy.days_for(registration.kind)})
+        return Decision(NEW, customer, None, reason, due)
+
+    if known.state == LOCKED:
+        return Decision(RETURNING, known, known.owner_id, Reason("E7", _LOCKED_REASON))
+
+    expired_at = known.expired_at(at)
+    if known.state == POOL or known.owner_id is None or expired_at:
+        customer, due = _new_ownership(
+            registration, policy, known.source_channel or registration.source_channel
+        )
+        if known.state == POOL or known.owner_id is None:
+            outcome, reason = FROM_POOL, Reason("F1", _POOL_REASON)
+        else:
+            outcome = EXPIRED
+            reason = Reason("E3", _EXPIRED_REASON, {"expired_at": expired_at})
+        return Decision(outcome, customer, known.owner_id, reason, due)
+
+    # B3: a returning customer within protection stays with the owner; the
+    # contact counts as a follow-up of the customer (E1).
+    first_visit = registration.kind == VISIT and not known.visited
+    after_visit = replace(
+        known, visited=known.visited or registration.kind == VISIT, last_follow_up_at=at
+    )
+    until = extended_deadline(policy, after_visit, at)
+    customer = replace(after_visit, protected_until=until)
+    if first_visit:
+        due = at + timedelta(days=policy.first_follow_up_days)
+        reason = Reason("B3", _RETURNING_FIRST_VISIT_REASON, {"due": due})
+        return Decision(RETURNING, customer, known.owner_id, reason, due)
+    reason = Reason("B3", _RETURNING_REASON, {"until": until, "kind": KIND_LABELS[registration.kind]})
+    return Decision(RETURNING, customer, known.owner_id, reason)
+
+
+# ---------------------------------------------------------------------------
+# Follow-ups (E1, E2)
+# ---------------------------------------------------------------------------
+
+_FOLLOW_UP_EXTENDED = _lt("Follow-up by the owner: protection extended until %(until)s.")
+_FOLLOW_UP_FIRST_VISIT = _lt(
+    "First visit logged by the owner: protection now follows the visit period, "
+    "until %(until)s; the first follow-up is due by %(due)s."
+)
+_FOLLOW_UP_CALL_CAP = _lt(
+    "Follow-up recorded; a caller not yet brought to a visit stays protected only "
+    "until %(until)s, the end of the call period."
+)
+_FOLLOW_UP_NOT_OWNER = _lt(
+    "Follow-up recorded; only the owner's follow-ups extend protection, which "
+    "stays until %(until)s."
+)
+_FOLLOW_UP_LOCKED = _lt("Follow-up recorded; a closed customer stays locked with the owner.")
+_FOLLOW_UP_EXPIRED = _lt(
+    "Follow-up recorded too late: protection had ended on %(expired_at)s, so it "
+    "does not restore ownership."
+)
+_FOLLOW_UP_NO_OWNER = _lt(
+    "This customer has no owner (public pool): claim or register the customer "
+    "before logging follow-ups."
+)
+
+
+def decide_follow_up(known, actor_id, at, kind, policy):
+    """Decide what a follow-up logged by ``actor_id`` at ``at`` does (E1, E2).
+
+    Raises :class:`Refusal` when the customer has no owner.
+    """
+    if kind not in FOLLOW_UP_KINDS:
+        raise ValueError(f"unknown follow-up kind {kind!r}")
+    if known.state == POOL or known.owner_id is None:
+        raise Refusal(Reason("F1", _FOLLOW_UP_NO_OWNER))
+    if known.state == LOCKED:
+        customer = replace(known, last_follow_up_at=at)
+        return FollowUp(customer, False, Reason("E7", _FOLLOW_UP_LOCKED))
+    expired_at = known.expired_at(at)
+    if expired_at:
+        return FollowUp(known, False, Reason("E3", _FOLLOW_UP_EXPIRED, {"expired_at": expired_at}))
+    if actor_id != known.owner_id:
+        return FollowUp(
+            known, False, Reason("E1", _FOLLOW_UP_NOT_OWNER, {"until": known.protected_until})
+        )
+    first_visit = kind == "visit" and not known.visited
+    after = replace(known, visited=known.visited or kind == "visit", last_follow_up_at=at)
+    until = extended_deadline(policy, after, at)
+    customer = replace(after, protected_until=until)
+    extended = until != known.protected_until
+    if first_visit:
+        due = at + timedelta(days=policy.first_follow_up_days)
+        reason = Reason("E2", _FOLLOW_UP_FIRST_VISIT, {"until": until, "due": due})
+        return FollowUp(customer, extended, reason, due)
+    if call_deadline(policy, after) is not None:
+        return FollowUp(customer, extended, Reason("C2", _FOLLOW_UP_CALL_CAP, {"until": until}))
+    return FollowUp(customer, extended, Reason("E1", _FOLLOW_UP_EXTENDED, {"until": until}))
+
+
+# ---------------------------------------------------------------------------
+# Closing a deal (E7)
+# ---------------------------------------------------------------------------
+
+_LOCK_REASON = _lt("Deal closed: ownership is locked with the owner and never released.")
+_UNLOCK_REASON = _lt(
+    "Deal reopened: the customer is protected again for the owner until %(until)s."
+)
+
+
+def decide_close(known, at):
+    """E7: a closed deal locks ownership."""
+    return replace(known, state=LOCKED, protected_until=None), Reason("E7", _LOCK_REASON)
+
+
+def decide_reopen(known, at, policy):
+    """A deal taken back out of the won stage: protection restarts from ``at``."""
+    until = at + timedelta(days=protection_days(policy, known))
+    customer = replace(known, state=PROTECTED, protected_until=until)
+    return customer, Reason("E7", _UNLOCK_REASON, {"until": until})
+
+
+# ---------------------------------------------------------------------------
+# Manager decisions (H5)
+# ---------------------------------------------------------------------------
+
+_REASSIGN_REASON = _lt(
+    "The sales manager gave the customer to a new owner, protected until %(until)s."
+)
+_REASSIGN_LOCKED_REASON = _lt(
+    "The sales manager gave the closed customer to a new owner; ownership stays locked."
+)
+
+
+def decide_reassign(known, new_owner_id, at, policy):
+    """H5: the manager's decision moves ownership; protection restarts from ``at``."""
+    if known.state == LOCKED:
+        customer = replace(known, owner_id=new_owner_id, owner_since=at)
+        return customer, Reason("H5", _REASSIGN_LOCKED_REASON)
+    moved = replace(known, owner_id=new_owner_id, owner_since=at, state=PROTECTED, protected_until=None)
+    until = extended_deadline(policy, moved, at)
+    return replace(moved, protected_until=until), Reason("H5", _REASSIGN_REASON, {"until": until})
