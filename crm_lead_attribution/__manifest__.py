@@ -1,0 +1,30 @@
+{
+    "name": "CRM Customer Attribution",
+    "summary": "Decide, record and enforce who owns a customer (客户归属): "
+    "registration, phone identity, first-contact ownership and an audit ledger",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "crm_lead_attribution developers",
+    "maintainers": [],
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["crm", "phone_validation"],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [
+        "security/crm_lead_attribution_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
+        "views/crm_attribution_ledger_views.xml",
+        "views/crm_lead_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/crm_attribution_register_views.xml",
+        "wizards/crm_attribution_follow_up_views.xml",
+        "views/crm_lead_attribution_menus.xml",
+    ],
+    "demo": [
+        "demo/crm_lead_attribution_demo.xml",
+    ],
+    "uninstall_hook": "uninstall_hook",
+    "installable": True,
+}

@@ -1,0 +1,55 @@
+from odoo import fields, models
+
+
+class CrmAttributionIdentity(models.Model):
+    """One row per customer phone and company: the phone identity (A2).
+
+    The row is the database's arbiter when two desks register the same new
+    phone at the same moment: it is claimed with ``INSERT .. ON CONFLICT DO
+    NOTHING`` on a unique key. Under Odoo's REPEATABLE READ isolation the
+    second transaction waits for the first and then fails with a
+    serialization error, which Odoo retries; the retry sees the customer the
+    first one created and registers a returning visit.
+    """
+
+    _name = "crm.attribution.identity"
+    _description = "Customer Phone Identity"
+    _rec_name = "phone"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    phone = fields.Char(required=True, help="Phone number in E.164 form, e.g. +8613800138000.")
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
+
+    _sql_constraints = [
+        (
+            "company_phone_uniq",
+            "unique(company_id, phone)",
+            "This phone number already identifies a customer of this company (A2).",
+        ),
+    ]
+
+    def _find(self, company, phone):
+        """The identity of ``phone`` in ``company``, or an empty recordset."""
+        return self.sudo().search([("company_id", "=", company.id), ("phone", "=", phone)], limit=1)
+
+    def _claim(self, company, phone):
+        """Claim ``phone`` for a new customer of ``company``.
+
+        Returns the new identity, or an empty recordset when a committed
+        identity already visible to this transaction holds the phone. A
+        concurrent claim not yet visible to this transaction makes PostgreSQL
+        raise a serialization failure, which Odoo retries.
+        """
+        self.sudo().env.flush_all()
+        self.env.cr.execute(
+            """
+            INSERT INTO crm_attribution_identity (company_id, phone)
+                 VALUES (%s, %s)
+            ON CONFLICT (company_id, phone) DO NOTHING
+              RETURNING id
+            """,
+            (company.id, phone),
+        )
+        row = self.env.cr.fetchone()
+        return self.sudo().browse(row[0] if row else [])

@@ -1,0 +1,151 @@
+from datetime import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.misc import format_datetime
+
+from ..tools import attribution_policy as ap
+
+EVENTS = [
+    ("registration", "Registration"),
+    ("reception", "Reception"),
+    ("follow_up", "Follow-up"),
+    ("ownership", "Ownership Change"),
+    ("closing", "Deal Closed or Reopened"),
+]
+
+
+class CrmAttributionLedger(models.Model):
+    """The attribution ledger (I1): one entry per registration, reception,
+    follow-up and ownership change, each with its rule id and reason.
+
+    Entries are append-only: they are created by the attribution services (in
+    sudo, with the acting user recorded) and can be neither edited nor
+    deleted, by anyone, through the UI or the ORM.
+    """
+
+    _name = "crm.attribution.ledger"
+    _description = "Attribution Ledger Entry"
+    _order = "date desc, id desc"
+    _rec_name = "rule"
+
+    date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, default=lambda self: self.env.company
+    )
+    event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
+    actor_id = fields.Many2one(
+        "res.users", string="Actor", readonly=True, index=True, ondelete="restrict",
+        help="The user who made the registration or change.",
+    )
+    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True, index=True, ondelete="set null")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True, ondelete="set null")
+    customer_name = fields.Char(readonly=True, help="The customer's name when the entry was made.")
+    phone = fields.Char(readonly=True, help="The customer's phone number (E.164).")
+    channel = fields.Selection(
+        [("visit", "Visit"), ("call", "Phone Call"), ("channel", "Channel Registration")],
+        readonly=True,
+        help="How the customer came in this time: walk-in visit (来访), phone "
+        "call (来电) or channel registration (渠道报备).",
+    )
+    follow_up_kind = fields.Selection(
+        [
+            ("call", "Call"),
+            ("visit", "Visit"),
+            ("message", "WeChat / SMS Message"),
+            ("meeting", "Meeting"),
+            ("activity", "Activity Done"),
+        ],
+        readonly=True,
+    )
+    outcome = fields.Selection(
+        [
+            ("new", "New Customer"),
+            ("returning", "Returning Customer"),
+            ("expired", "Treated as New: Protection Ended"),
+            ("pool", "Treated as New: From the Pool"),
+        ],
+        readonly=True,
+    )
+    receiver_id = fields.Many2one("res.users", string="Receiver", readonly=True, ondelete="restrict")
+    previous_owner_id = fields.Many2one("res.users", string="Previous Owner", readonly=True, ondelete="restrict")
+    owner_id = fields.Many2one("res.users", string="Owner", readonly=True, index=True, ondelete="restrict")
+    ownership_changed = fields.Boolean(readonly=True)
+    state = fields.Selection(
+        [("protected", "Protected"), ("pool", "Public Pool"), ("locked", "Locked (Closed)")],
+        string="State After",
+        readonly=True,
+    )
+    protected_until = fields.Datetime(string="Protected Until", readonly=True)
+    rule = fields.Char(string="Rule", required=True, readonly=True, index=True)
+    reason_message = fields.Text(readonly=True)
+    reason_args = fields.Json(readonly=True)
+    reason = fields.Text(compute="_compute_reason", help="Why, in the reader's language.")
+    note = fields.Text(readonly=True, help="What the user wrote: the note at the desk, the follow-up summary.")
+    evidence_user_id = fields.Many2one(
+        "res.users", string="Customer Named", readonly=True, ondelete="restrict",
+        help="B3: the salesperson the customer named or described, recorded as evidence.",
+    )
+
+    @api.depends("reason_message", "reason_args")
+    @api.depends_context("lang", "tz")
+    def _compute_reason(self):
+        for entry in self:
+            entry.reason = self._attribution_render_reason(entry.reason_message, entry.reason_args)
+
+    @api.model
+    def _attribution_render_reason(self, message, args):
+        """Translate a stored reason into the reader's language and time zone."""
+        if not message:
+            return False
+        return self._attribution_render(ap.Reason("", message, self._attribution_load_args(args or {})))
+
+    @api.model
+    def _attribution_render(self, reason):
+        """Render an ``ap.Reason`` in the current language and time zone."""
+        return reason.render(
+            translate=self.env._,
+            format_datetime=lambda value: format_datetime(self.env, value, dt_format="short"),
+        )
+
+    @api.model
+    def _attribution_dump_args(self, args):
+        return {
+            key: {"datetime": fields.Datetime.to_string(value)} if isinstance(value, datetime) else value
+            for key, value in args.items()
+        }
+
+    @api.model
+    def _attribution_load_args(self, args):
+        return {
+            key: fields.Datetime.to_datetime(value["datetime"])
+            if isinstance(value, dict) and "datetime" in value
+            else value
+            for key, value in args.items()
+        }
+
+    @api.model
+    def _attribution_prepare(self, lead, event, reason, **values):
+        """Values of a ledger entry about ``lead`` for ``reason`` (an ap.Reason)."""
+        values.update(
+            event=event,
+            rule=reason.rule,
+            reason_message=reason.message,
+            reason_args=self._attribution_dump_args(reason.args),
+            company_id=lead.company_id.id or self.env.company.id,
+            lead_id=lead.id,
+            partner_id=lead.partner_id.id,
+            customer_name=lead.partner_id.name or lead.contact_name or lead.name,
+            phone=lead.phone_sanitized or lead.phone,
+            owner_id=lead.user_id.id,
+            state=lead.attribution_state,
+            protected_until=lead.attribution_protected_until,
+        )
+        values.setdefault("actor_id", self.env.user.id)
+        return values
+
+    def write(self, vals):
+        raise UserError(self.env._("Attribution ledger entries cannot be changed (I1)."))
+
+    def unlink(self):
+        raise UserError(self.env._("Attribution ledger entries cannot be deleted (I1)."))

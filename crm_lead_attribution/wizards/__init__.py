@@ -1,0 +1,2 @@
+from . import crm_attribution_register
+from . import crm_attribution_follow_up

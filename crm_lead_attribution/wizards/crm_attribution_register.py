@@ -1,0 +1,159 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..models.crm_lead import REGISTRATION_KINDS, SOURCE_CHANNELS
+from ..tools import attribution_policy as ap
+
+OUTCOMES = [
+    ("new", "New Customer"),
+    ("returning", "Returning Customer"),
+    ("expired", "Treated as New: Protection Ended"),
+    ("pool", "Treated as New: From the Pool"),
+]
+
+
+class CrmAttributionRegister(models.TransientModel):
+    """The reception desk (登记 / 判客): register a visit, a call or a channel
+    report, see at once whether the customer is new or whose they are and why."""
+
+    _name = "crm.attribution.register"
+    _description = "Register a Customer Visit, Call or Channel Report"
+
+    state = fields.Selection([("draft", "Draft"), ("done", "Registered")], default="draft", required=True)
+    kind = fields.Selection(REGISTRATION_KINDS, string="Registration", required=True, default="visit")
+    receiver_id = fields.Many2one(
+        "res.users",
+        string="Receiver",
+        default=lambda self: self._default_receiver(),
+        domain=lambda self: self._receiver_domain(),
+        help="The salesperson who receives the customer (the one in rotation for a walk-in).",
+    )
+    name = fields.Char(string="Customer Name", help="Full name, or at least the surname (A1).")
+    phone = fields.Char(string="Phone", help="Mobile or landline; any usual writing of the number (A2).")
+    source_channel = fields.Selection(
+        SOURCE_CHANNELS,
+        string="Source Channel",
+        compute="_compute_source_channel",
+        store=True,
+        readonly=False,
+        help="A4: how the customer came to know us.",
+    )
+    named_user_id = fields.Many2one(
+        "res.users",
+        string="Customer Asked For",
+        domain=[("share", "=", False)],
+        help="B3: the salesperson the customer named or described, kept as evidence.",
+    )
+    note = fields.Text(string="Note")
+    lead_hint_id = fields.Many2one("crm.lead", string="From Lead", readonly=True)
+
+    # The outcome: previewed while typing, then the saved result.
+    outcome = fields.Selection(OUTCOMES, compute="_compute_preview", store=True, readonly=True)
+    owner_id = fields.Many2one("res.users", string="Owner", compute="_compute_preview", store=True, readonly=True)
+    owner_since = fields.Datetime(string="Owner Since", compute="_compute_preview", store=True, readonly=True)
+    protected_until = fields.Datetime(
+        string="Protected Until", compute="_compute_preview", store=True, readonly=True
+    )
+    rule = fields.Char(string="Rule", compute="_compute_preview", store=True, readonly=True)
+    reason = fields.Text(string="Reason", compute="_compute_preview", store=True, readonly=True)
+    problem = fields.Text(string="To Correct", compute="_compute_preview", store=True, readonly=True)
+    result_lead_id = fields.Many2one("crm.lead", string="Customer Lead", readonly=True)
+
+    @api.model
+    def _default_receiver(self):
+        if self.env.user.has_group("sales_team.group_sale_salesman"):
+            return self.env.user
+        return self.env["res.users"]
+
+    @api.model
+    def _receiver_domain(self):
+        salesman = self.env.ref("sales_team.group_sale_salesman")
+        return [("share", "=", False), ("groups_id", "in", salesman.ids)]
+
+    @api.depends("kind")
+    def _compute_source_channel(self):
+        for wizard in self:
+            wizard.source_channel = ap.DEFAULT_SOURCE_CHANNEL[wizard.kind or ap.VISIT]
+
+    @api.depends("name", "phone", "kind", "receiver_id", "source_channel")
+    def _compute_preview(self):
+        Ledger = self.env["crm.attribution.ledger"]
+        for wizard in self:
+            if wizard.state == "done":
+                continue
+            values = dict.fromkeys(
+                ("outcome", "owner_id", "owner_since", "protected_until", "rule", "reason", "problem"), False
+            )
+            if wizard.phone and wizard.receiver_id and wizard.name:
+                try:
+                    decision, _lead = self.env["crm.lead"]._attribution_preview(
+                        wizard.name, wizard.phone, wizard.kind, wizard.receiver_id, wizard.source_channel
+                    )
+                except ValidationError as error:
+                    values["problem"] = error.args[0]
+                else:
+                    customer = decision.customer
+                    values.update(
+                        outcome=decision.outcome,
+                        owner_id=customer.owner_id,
+                        owner_since=customer.owner_since,
+                        protected_until=customer.protected_until or False,
+                        rule=decision.rule,
+                        reason=Ledger._attribution_render(decision.reason),
+                    )
+            wizard.update(values)
+
+    def action_register(self):
+        """Save the registration and show its outcome."""
+        self.ensure_one()
+        decision, lead = self.env["crm.lead"]._attribution_register(
+            self.name,
+            self.phone,
+            self.kind,
+            self.receiver_id,
+            source_channel=self.source_channel,
+            note=self.note,
+            named_user=self.named_user_id,
+            lead_hint=self.lead_hint_id,
+        )
+        customer = decision.customer
+        self.write(
+            {
+                "state": "done",
+                "outcome": decision.outcome,
+                "owner_id": customer.owner_id,
+                "owner_since": customer.owner_since,
+                "protected_until": customer.protected_until or False,
+                "rule": decision.rule,
+                "reason": self.env["crm.attribution.ledger"]._attribution_render(decision.reason),
+                "problem": False,
+                "result_lead_id": lead.id if lead.has_access("read") else False,
+            }
+        )
+        return self._reopen()
+
+    def action_register_another(self):
+        """A fresh desk for the next customer, keeping receiver and kind."""
+        self.ensure_one()
+        wizard = self.create({"kind": self.kind, "receiver_id": self.receiver_id.id})
+        return wizard._reopen()
+
+    def action_open_lead(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": self.result_lead_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": self.env.context.get("attribution_desk_target", "new"),
+            "context": self.env.context,
+        }
