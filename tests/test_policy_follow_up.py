@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+
 from cla_tools import attribution_policy as ap
 
 T0 = datetime(2026, 3, 2, 10, 0)
@@ -17,7 +18,7 @@ def owned(kind=ap.VISIT, at=T0):
 
 @pytest.mark.parametrize("kind", ["call", "message", "meeting", "activity", "visit"])
 def test_e1_owner_follow_up_extends_protection(kind):
-    """E1: a follow-up by the owner (call, message, meeting, done activity, visit) extends protection."""
+    """E1: the owner's call, message, meeting, done activity or visit extends protection."""
     at = T0 + timedelta(days=6)
     result = ap.decide_follow_up(owned(), ALICE, at, kind, POLICY)
     assert result.rule == "E1"

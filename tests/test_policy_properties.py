@@ -6,9 +6,10 @@ follow-ups on one phone at increasing times.
 
 from datetime import datetime, timedelta
 
-from cla_tools import attribution_policy as ap
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from cla_tools import attribution_policy as ap
 
 T0 = datetime(2026, 1, 1, 9, 0)
 USERS = st.integers(min_value=1, max_value=5)
@@ -75,12 +76,11 @@ def test_history_invariants(policy, history):
                 continue
             after = result.customer
             assert after.owner_id == customer.owner_id  # a follow-up never moves ownership
-            if customer.state == ap.PROTECTED:
-                if after.protected_until != customer.protected_until:
-                    # E1: only the owner extends, never shortens, only while protected
-                    assert user == customer.owner_id
-                    assert after.protected_until > customer.protected_until
-                    assert customer.protected_until > at
+            if customer.state == ap.PROTECTED and after.protected_until != customer.protected_until:
+                # E1: only the owner extends, never shortens, only while protected
+                assert user == customer.owner_id
+                assert after.protected_until > customer.protected_until
+                assert customer.protected_until > at
             customer = after
         else:
             customer, reason = ap.decide_close(customer, at)
@@ -93,16 +93,23 @@ def test_history_invariants(policy, history):
 @given(policy=policies, kind=st.sampled_from(ap.REGISTRATION_KINDS), gap=st.integers(0, 24 * 60))
 def test_register_twice_second_is_returning_unless_expired(policy, kind, gap):
     """A2/B3/E3: the same phone registered twice is one customer, returning while protected."""
-    first = ap.decide_registration(ap.Registration(kind, "+8613800138000", "Zhao", 1, T0), None, policy)
+    first = ap.decide_registration(
+        ap.Registration(kind, "+8613800138000", "Zhao", 1, T0), None, policy
+    )
     at = T0 + timedelta(hours=gap)
-    second = ap.decide_registration(ap.Registration(ap.VISIT, "+8613800138000", "Zhao", 2, at), first.customer, policy)
+    second = ap.decide_registration(
+        ap.Registration(ap.VISIT, "+8613800138000", "Zhao", 2, at), first.customer, policy
+    )
     if at < first.customer.protected_until:
         assert second.outcome == ap.RETURNING and second.customer.owner_id == 1
     else:
         assert second.outcome == ap.EXPIRED and second.customer.owner_id == 2
 
 
-@given(until=st.datetimes(min_value=T0, max_value=T0 + timedelta(days=60)), at=st.datetimes(min_value=T0, max_value=T0 + timedelta(days=60)))
+@given(
+    until=st.datetimes(min_value=T0, max_value=T0 + timedelta(days=60)),
+    at=st.datetimes(min_value=T0, max_value=T0 + timedelta(days=60)),
+)
 def test_days_left_is_never_negative_and_zero_only_when_ended(until, at):
     left = ap.days_left(until, at)
     assert left >= 0

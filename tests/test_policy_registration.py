@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+
 from cla_tools import attribution_policy as ap
 
 T0 = datetime(2026, 3, 2, 10, 0)
@@ -47,7 +48,13 @@ def test_a1_surname_and_phone_are_enough(name, phone):
 
 
 def test_a1_every_problem_has_a_message():
-    for code in ("name_missing", "name_invalid", "phone_missing", "phone_not_number", "receiver_missing"):
+    for code in (
+        "name_missing",
+        "name_invalid",
+        "phone_missing",
+        "phone_not_number",
+        "receiver_missing",
+    ):
         assert "(A" in ap.PROBLEM_MESSAGES[code]
 
 
@@ -102,7 +109,9 @@ def test_policy_days_are_used():
     decision = register(ap.VISIT, ALICE, T0, policy=policy)
     assert decision.customer.protected_until == T0 + timedelta(days=7)
     assert decision.first_follow_up_due == T0 + timedelta(days=1)
-    assert register(ap.CALL, ALICE, T0, policy=policy).customer.protected_until == T0 + timedelta(days=14)
+    assert register(ap.CALL, ALICE, T0, policy=policy).customer.protected_until == T0 + timedelta(
+        days=14
+    )
 
 
 def test_policy_problems_flag_non_positive_days():

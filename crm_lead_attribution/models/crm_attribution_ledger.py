@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import format_datetime
 
 from ..tools import attribution_policy as ap
+from .crm_lead import ATTRIBUTION_STATES, FOLLOW_UP_KINDS, OUTCOMES, REGISTRATION_KINDS
 
 EVENTS = [
     ("registration", "Registration"),
@@ -31,59 +32,56 @@ class CrmAttributionLedger(models.Model):
 
     date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
     )
     event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
     actor_id = fields.Many2one(
-        "res.users", string="Actor", readonly=True, index=True, ondelete="restrict",
+        "res.users",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
         help="The user who made the registration or change.",
     )
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True, index=True, ondelete="set null")
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True, ondelete="set null")
+    lead_id = fields.Many2one("crm.lead", readonly=True, index=True, ondelete="set null")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, index=True, ondelete="set null"
+    )
     customer_name = fields.Char(readonly=True, help="The customer's name when the entry was made.")
     phone = fields.Char(readonly=True, help="The customer's phone number (E.164).")
     channel = fields.Selection(
-        [("visit", "Visit"), ("call", "Phone Call"), ("channel", "Channel Registration")],
+        REGISTRATION_KINDS,
         readonly=True,
         help="How the customer came in this time: walk-in visit (来访), phone "
         "call (来电) or channel registration (渠道报备).",
     )
-    follow_up_kind = fields.Selection(
-        [
-            ("call", "Call"),
-            ("visit", "Visit"),
-            ("message", "WeChat / SMS Message"),
-            ("meeting", "Meeting"),
-            ("activity", "Activity Done"),
-        ],
-        readonly=True,
-    )
-    outcome = fields.Selection(
-        [
-            ("new", "New Customer"),
-            ("returning", "Returning Customer"),
-            ("expired", "Treated as New: Protection Ended"),
-            ("pool", "Treated as New: From the Pool"),
-        ],
-        readonly=True,
-    )
-    receiver_id = fields.Many2one("res.users", string="Receiver", readonly=True, ondelete="restrict")
-    previous_owner_id = fields.Many2one("res.users", string="Previous Owner", readonly=True, ondelete="restrict")
-    owner_id = fields.Many2one("res.users", string="Owner", readonly=True, index=True, ondelete="restrict")
+    follow_up_kind = fields.Selection(FOLLOW_UP_KINDS, readonly=True)
+    outcome = fields.Selection(OUTCOMES, readonly=True)
+    receiver_id = fields.Many2one("res.users", readonly=True, ondelete="restrict")
+    previous_owner_id = fields.Many2one("res.users", readonly=True, ondelete="restrict")
+    owner_id = fields.Many2one("res.users", readonly=True, index=True, ondelete="restrict")
     ownership_changed = fields.Boolean(readonly=True)
     state = fields.Selection(
-        [("protected", "Protected"), ("pool", "Public Pool"), ("locked", "Locked (Closed)")],
+        ATTRIBUTION_STATES,
         string="State After",
         readonly=True,
     )
-    protected_until = fields.Datetime(string="Protected Until", readonly=True)
-    rule = fields.Char(string="Rule", required=True, readonly=True, index=True)
+    protected_until = fields.Datetime(readonly=True)
+    rule = fields.Char(required=True, readonly=True, index=True)
     reason_message = fields.Text(readonly=True)
     reason_args = fields.Json(readonly=True)
     reason = fields.Text(compute="_compute_reason", help="Why, in the reader's language.")
-    note = fields.Text(readonly=True, help="What the user wrote: the note at the desk, the follow-up summary.")
+    note = fields.Text(
+        readonly=True, help="What the user wrote: the note at the desk, the follow-up summary."
+    )
     evidence_user_id = fields.Many2one(
-        "res.users", string="Customer Named", readonly=True, ondelete="restrict",
+        "res.users",
+        string="Customer Named",
+        readonly=True,
+        ondelete="restrict",
         help="B3: the salesperson the customer named or described, recorded as evidence.",
     )
 
@@ -98,7 +96,9 @@ class CrmAttributionLedger(models.Model):
         """Translate a stored reason into the reader's language and time zone."""
         if not message:
             return False
-        return self._attribution_render(ap.Reason("", message, self._attribution_load_args(args or {})))
+        return self._attribution_render(
+            ap.Reason("", message, self._attribution_load_args(args or {}))
+        )
 
     @api.model
     def _attribution_render(self, reason):
@@ -111,7 +111,9 @@ class CrmAttributionLedger(models.Model):
     @api.model
     def _attribution_dump_args(self, args):
         return {
-            key: {"datetime": fields.Datetime.to_string(value)} if isinstance(value, datetime) else value
+            key: {"datetime": fields.Datetime.to_string(value)}
+            if isinstance(value, datetime)
+            else value
             for key, value in args.items()
         }
 
@@ -144,8 +146,9 @@ class CrmAttributionLedger(models.Model):
         values.setdefault("actor_id", self.env.user.id)
         return values
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # I1: append-only, for everyone (superuser included).
         raise UserError(self.env._("Attribution ledger entries cannot be changed (I1)."))
 
-    def unlink(self):
+    def unlink(self):  # pylint: disable=method-required-super
         raise UserError(self.env._("Attribution ledger entries cannot be deleted (I1)."))

@@ -1,4 +1,4 @@
-import logging
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -9,8 +9,6 @@ from odoo.tools import SQL
 from odoo.addons.phone_validation.tools import phone_validation
 
 from ..tools import attribution_policy as ap
-
-_logger = logging.getLogger(__name__)
 
 try:
     import phonenumbers
@@ -61,6 +59,12 @@ SOURCE_CHANNELS = [
     ("relation", "Salesperson's Relation"),
     ("other", "Other"),
 ]
+OUTCOMES = [
+    ("new", "New Customer"),
+    ("returning", "Returning Customer"),
+    ("expired", "Treated as New: Protection Ended"),
+    ("pool", "Treated as New: From the Pool"),
+]
 FOLLOW_UP_KINDS = [
     ("call", "Call"),
     ("visit", "Visit"),
@@ -85,42 +89,61 @@ class CrmLead(models.Model):
         "ownership never lapses (E7). Empty: the lead was never registered.",
     )
     attribution_first_receiver_id = fields.Many2one(
-        "res.users", string="First Receiver", readonly=True, copy=False,
+        "res.users",
+        string="First Receiver",
+        readonly=True,
+        copy=False,
         help="B2 / C1: who received the customer when the current ownership began.",
     )
     attribution_first_contact_date = fields.Datetime(
-        string="First Contact", readonly=True, copy=False,
+        string="First Contact",
+        readonly=True,
+        copy=False,
         help="A3: the earliest registration of the current ownership.",
     )
     attribution_owner_since = fields.Datetime(string="Owner Since", readonly=True, copy=False)
     attribution_source_channel = fields.Selection(
-        SOURCE_CHANNELS, string="Source Channel", copy=False,
+        SOURCE_CHANNELS,
+        string="Source Channel",
+        copy=False,
         help="A4: how the customer first came to the company.",
     )
     attribution_ownership_kind = fields.Selection(
-        REGISTRATION_KINDS, string="Registered By", readonly=True, copy=False,
+        REGISTRATION_KINDS,
+        string="Registered By",
+        readonly=True,
+        copy=False,
         help="The kind of registration that started the current ownership; a "
         "caller not brought to a visit keeps only the call period (C2).",
     )
     attribution_visited = fields.Boolean(
-        string="Visited", readonly=True, copy=False,
+        string="Visited",
+        readonly=True,
+        copy=False,
         help="The customer has visited since the current ownership began.",
     )
     attribution_protected_until = fields.Datetime(
-        string="Protected Until", readonly=True, copy=False, index=True,
+        string="Protected Until",
+        readonly=True,
+        copy=False,
+        index=True,
         help="E3: without a follow-up by the owner before this moment, the owner "
         "loses the customer.",
     )
     attribution_last_follow_up = fields.Datetime(string="Last Follow-up", readonly=True, copy=False)
     attribution_first_follow_up_due = fields.Datetime(
-        string="First Follow-up Due", readonly=True, copy=False,
+        string="First Follow-up Due",
+        readonly=True,
+        copy=False,
         help="E2: the first follow-up after the first visit is due by then.",
     )
     attribution_days_left = fields.Integer(
-        string="Protection Days Left", compute="_compute_attribution_days_left",
+        string="Protection Days Left",
+        compute="_compute_attribution_days_left",
     )
     attribution_expired = fields.Boolean(
-        string="Protection Ended", compute="_compute_attribution_days_left",
+        string="Protection Ended",
+        compute="_compute_attribution_days_left",
         search="_search_attribution_expired",
         help="E3: protection ended without follow-up; the next registration "
         "treats the customer as new.",
@@ -129,13 +152,12 @@ class CrmLead(models.Model):
     attribution_reason_message = fields.Text(readonly=True, copy=False)
     attribution_reason_args = fields.Json(readonly=True, copy=False)
     attribution_reason = fields.Text(
-        string="Latest Decision", compute="_compute_attribution_reason",
+        string="Latest Decision",
+        compute="_compute_attribution_reason",
         help="The latest attribution decision and why, with its rule id.",
     )
     attribution_decision_date = fields.Datetime(string="Decided On", readonly=True, copy=False)
-    attribution_ledger_ids = fields.One2many(
-        "crm.attribution.ledger", "lead_id", string="Attribution Ledger", readonly=True
-    )
+    attribution_ledger_ids = fields.One2many("crm.attribution.ledger", "lead_id", readonly=True)
 
     # ------------------------------------------------------------------
     # COMPUTE / SEARCH
@@ -195,9 +217,13 @@ class CrmLead(models.Model):
             )
         if "user_id" in vals:
             moved = self.filtered(
-                lambda lead: lead.attribution_state and lead.user_id.id != (vals["user_id"] or False)
+                lambda lead: (
+                    lead.attribution_state and lead.user_id.id != (vals["user_id"] or False)
+                )
             )
-            if moved and not (self.env.su or self.env.user.has_group("sales_team.group_sale_manager")):
+            if moved and not (
+                self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+            ):
                 raise UserError(
                     self.env._(
                         "Only a sales manager can give a registered customer to another "
@@ -312,7 +338,9 @@ class CrmLead(models.Model):
             values.update(
                 attribution_rule=reason.rule,
                 attribution_reason_message=reason.message,
-                attribution_reason_args=self.env["crm.attribution.ledger"]._attribution_dump_args(reason.args),
+                attribution_reason_args=self.env["crm.attribution.ledger"]._attribution_dump_args(
+                    reason.args
+                ),
                 attribution_decision_date=at,
             )
         return values
@@ -341,12 +369,16 @@ class CrmLead(models.Model):
         return Ledger.create(Ledger._attribution_prepare(self, event, reason, date=at, **values))
 
     def _attribution_first_follow_up_activities(self):
-        return self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", self.ids),
-                ("activity_type_id", "=", self.env.ref(FIRST_FOLLOW_UP_TYPE).id),
-            ]
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "=", self.env.ref(FIRST_FOLLOW_UP_TYPE).id),
+                ]
+            )
         )
 
     def _attribution_cancel_first_follow_up(self):
@@ -397,14 +429,17 @@ class CrmLead(models.Model):
         country = company._attribution_phone_country()
         raw = (raw or "").strip()
         if phonenumbers is None:
-            raise UserError(self.env._("The phonenumbers Python library is required to identify customers."))
+            raise UserError(
+                self.env._("The phonenumbers Python library is required to identify customers.")
+            )
         try:
             parsed = phone_validation.phone_parse(raw, country.code)
         except UserError as error:
             raise ValidationError(
                 self.env._(
                     "%(phone)s is not a valid phone number (A1): %(error)s",
-                    phone=raw, error=str(error.args[0]),
+                    phone=raw,
+                    error=str(error.args[0]),
                 )
             ) from error
         if parsed.country_code != country.phone_code:
@@ -412,7 +447,8 @@ class CrmLead(models.Model):
                 self.env._(
                     "%(phone)s is a phone number of another country: customers are "
                     "identified by %(country)s phone numbers (A2).",
-                    phone=raw, country=country.name,
+                    phone=raw,
+                    country=country.name,
                 )
             )
         return (
@@ -434,15 +470,19 @@ class CrmLead(models.Model):
             if identity.phone == phone:
                 continue
             other = Identity._find(company, phone)
-            if other:
+            if other.lead_id:
                 raise ValidationError(
                     self.env._(
                         "%(phone)s is already the phone of another customer, owned by "
                         "%(owner)s (A2).",
-                        phone=lead.phone, owner=other.lead_id.user_id.name or self.env._("nobody"),
+                        phone=lead.phone,
+                        owner=other.lead_id.user_id.name or self.env._("nobody"),
                     )
                 )
-            if identity:
+            if other:  # an identity whose lead was deleted: take it over
+                identity.unlink()
+                other.lead_id = lead
+            elif identity:
                 identity.phone = phone
             else:
                 Identity.create({"company_id": company.id, "phone": phone, "lead_id": lead.id})
@@ -470,7 +510,8 @@ class CrmLead(models.Model):
                 self.env._(
                     "%(user)s cannot receive customers: the receiver must be an active "
                     "salesperson of %(company)s (A3).",
-                    user=receiver.name, company=company.name,
+                    user=receiver.name,
+                    company=company.name,
                 )
             )
         return phone_e164, international
@@ -494,15 +535,27 @@ class CrmLead(models.Model):
         """
         company = self.env.company
         at = at or self._attribution_now()
-        phone_e164, _international = self._attribution_check_registration(name, phone, receiver, company)
+        phone_e164, _international = self._attribution_check_registration(
+            name, phone, receiver, company
+        )
         lead = self.sudo()._attribution_find_customer(company, phone_e164)
-        registration = ap.Registration(kind, phone_e164, ap.clean_name(name), receiver.id, at, source_channel or "")
+        registration = ap.Registration(
+            kind, phone_e164, ap.clean_name(name), receiver.id, at, source_channel or ""
+        )
         return self._attribution_decide(company, registration, lead), lead
 
     @api.model
     def _attribution_register(
-        self, name, phone, kind, receiver, source_channel=False, note=False,
-        named_user=None, lead_hint=None, at=None,
+        self,
+        name,
+        phone,
+        kind,
+        receiver,
+        source_channel=False,
+        note=False,
+        named_user=None,
+        lead_hint=None,
+        at=None,
     ):
         """Register a visit, a call or a channel report of a customer.
 
@@ -516,7 +569,9 @@ class CrmLead(models.Model):
         at = at or self._attribution_now()
         actor = self.env.user
         name = ap.clean_name(name)
-        phone_e164, international = self._attribution_check_registration(name, phone, receiver, company)
+        phone_e164, international = self._attribution_check_registration(
+            name, phone, receiver, company
+        )
         Identity = self.env["crm.attribution.identity"]
         Lead = self.sudo().with_context(**{WRITE_FLAG: True, "active_test": False})
 
@@ -525,8 +580,12 @@ class CrmLead(models.Model):
             identity = Identity._claim(company, phone_e164) or Identity._find(company, phone_e164)
         lead = Lead.browse(identity.lead_id.id).exists()
         lead._attribution_lock()
-        registration = ap.Registration(kind, phone_e164, name, receiver.id, at, source_channel or "")
-        decision = self._attribution_decide(company, registration, lead if lead.attribution_state else None)
+        registration = ap.Registration(
+            kind, phone_e164, name, receiver.id, at, source_channel or ""
+        )
+        decision = self._attribution_decide(
+            company, registration, lead if lead.attribution_state else None
+        )
 
         values = self._attribution_values(decision.customer, decision.reason, at)
         if decision.is_new and lead and not lead.active:
@@ -535,18 +594,23 @@ class CrmLead(models.Model):
             lead = Lead._attribution_adoptable(company, phone_e164, lead_hint)
             lead._attribution_lock()
         if lead:
-            lead.write(values)
+            identity.lead_id = lead
             if not lead.partner_id:
-                lead.partner_id = Lead._attribution_new_partner(company, name, international)
+                values["partner_id"] = Lead._attribution_new_partner(
+                    company, name, international
+                ).id
+            lead.write(values)
         else:
             lead = Lead._attribution_create_customer(company, name, international, receiver, values)
-        identity.lead_id = lead
+            identity.lead_id = lead
         if decision.ownership_changed and decision.previous_owner_id:
             lead._attribution_cancel_first_follow_up()
 
         event = "reception" if decision.outcome == ap.RETURNING else "registration"
         lead._attribution_log(
-            event, decision.reason, at,
+            event,
+            decision.reason,
+            at,
             actor_id=actor.id,
             channel=kind,
             outcome=decision.outcome,
@@ -558,7 +622,9 @@ class CrmLead(models.Model):
         )
         lead._attribution_post_registration(decision, kind, receiver, actor, note, named_user)
         if decision.first_follow_up_due:
-            lead._attribution_write({"attribution_first_follow_up_due": decision.first_follow_up_due})
+            lead._attribution_write(
+                {"attribution_first_follow_up_due": decision.first_follow_up_due}
+            )
             lead._attribution_schedule_first_follow_up(decision.first_follow_up_due)
         # Recompute what the sudo writes left pending while still in sudo: the
         # acting user may not be allowed to read the customer (reception).
@@ -587,8 +653,10 @@ class CrmLead(models.Model):
     @api.model
     def _attribution_new_partner(self, company, name, international):
         country = company._attribution_phone_country()
-        return self.env["res.partner"].sudo().create(
-            {"name": name, "phone": international, "country_id": country.id}
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .create({"name": name, "phone": international, "country_id": country.id})
         )
 
     @api.model
@@ -610,7 +678,11 @@ class CrmLead(models.Model):
         team = receiver.sale_team_id
         if team:
             vals["team_id"] = team.id
-        return self.sudo().with_context(**{WRITE_FLAG: True, "mail_create_nosubscribe": True}).create(vals)
+        return (
+            self.sudo()
+            .with_context(**{WRITE_FLAG: True, "mail_create_nosubscribe": True})
+            .create(vals)
+        )
 
     def _attribution_post_registration(self, decision, kind, receiver, actor, note, named_user):
         """Post the registration in the lead's chatter, in the actor's words."""
@@ -620,7 +692,9 @@ class CrmLead(models.Model):
         lines = [
             self.env._(
                 "%(kind)s registered by %(actor)s, received by %(receiver)s.",
-                kind=kinds[kind], actor=actor.name, receiver=receiver.name,
+                kind=kinds[kind],
+                actor=actor.name,
+                receiver=receiver.name,
             ),
             "%s: %s" % (decision.rule, Ledger._attribution_render(decision.reason)),
         ]
@@ -651,7 +725,9 @@ class CrmLead(models.Model):
         for lead in managed:
             policy = self._attribution_policy_for(lead.company_id or self.env.company)
             try:
-                result = ap.decide_follow_up(lead._attribution_customer(), actor.id, at, kind, policy)
+                result = ap.decide_follow_up(
+                    lead._attribution_customer(), actor.id, at, kind, policy
+                )
             except ap.Refusal as refusal:
                 if raise_refusal:
                     raise UserError(
@@ -665,7 +741,12 @@ class CrmLead(models.Model):
                 lead._attribution_complete_first_follow_up()
             lead._attribution_write(values)
             lead._attribution_log(
-                "follow_up", result.reason, at, actor_id=actor.id, follow_up_kind=kind, note=note or False,
+                "follow_up",
+                result.reason,
+                at,
+                actor_id=actor.id,
+                follow_up_kind=kind,
+                note=note or False,
             )
             if result.first_follow_up_due:
                 lead._attribution_schedule_first_follow_up(result.first_follow_up_due)
@@ -708,7 +789,102 @@ class CrmLead(models.Model):
             lead._attribution_write(self._attribution_values(customer, reason, at))
             lead._attribution_cancel_first_follow_up()
             lead._attribution_log(
-                "ownership", reason, at,
+                "ownership",
+                reason,
+                at,
                 previous_owner_id=known.owner_id or False,
                 ownership_changed=True,
             )
+
+    # ------------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _attribution_demo_history(self):
+        """Demo data: a month of a sales office's registers, replayed through
+        the real services (registration, follow-ups, closing) at past dates."""
+        ref = self.env.ref
+        reception = ref("crm_lead_attribution.demo_user_reception")
+        li = ref("crm_lead_attribution.demo_user_li")
+        wang = ref("crm_lead_attribution.demo_user_wang")
+        zhang = ref("crm_lead_attribution.demo_user_zhang")
+        liu = ref("crm_lead_attribution.demo_user_liu")
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+
+        def ago(days, hours=0):
+            return now - timedelta(days=days, hours=hours)
+
+        def register(actor, name, phone, kind, receiver, days, **kwargs):
+            _decision, lead = (
+                self.with_user(actor)
+                .with_company(actor.company_id)
+                ._attribution_register(name, phone, kind, receiver, at=ago(days), **kwargs)
+            )
+            return lead.sudo()
+
+        def follow_up(lead, kind, days, note):
+            owner = lead.user_id
+            lead.with_user(owner)._attribution_log_follow_up(
+                kind, note=note, at=ago(days), actor=owner
+            )
+
+        # B2 + E1: a walk-in received by Li, followed up regularly: protected.
+        chen = register(
+            reception, "陈志强", "138 5555 0101", "visit", li, 20, note="看了三居室样板间"
+        )
+        follow_up(chen, "call", 18, "回访电话,客户对南向三居感兴趣")
+        follow_up(chen, "message", 10, "微信发送了户型图和价格表")
+        follow_up(chen, "meeting", 3, "约客户到售楼处谈首付方案")
+
+        # C1: a caller received by Zhang, to be brought to a visit (C2).
+        register(zhang, "赵丽", "+86 139 5555 0102", "call", zhang, 5, note="咨询学区和交房时间")
+
+        # E3: a walk-in never followed up: protection has ended.
+        register(reception, "孙浩", "13655550103", "visit", wang, 14)
+
+        # E7: a customer followed up and closed: ownership is locked.
+        zhou = register(reception, "周敏", "137-5555-0104", "visit", liu, 25)
+        follow_up(zhou, "call", 23, "客户确认预算")
+        follow_up(zhou, "visit", 12, "带家人二次看房")
+        zhou.with_user(liu).with_context(attribution_now=ago(2)).action_set_won()
+
+        # A3: a channel registration (渠道报备) from a roadshow.
+        register(
+            li, "吴刚", "135 5555 0105", "channel", li, 3, source_channel="channel", note="外展登记"
+        )
+
+        # B3: a returning visitor who names the owner: the visit goes to Li.
+        zheng = register(reception, "郑雪", "13455550106", "visit", li, 6)
+        follow_up(zheng, "call", 5, "首次回访")
+        register(
+            reception,
+            "郑雪",
+            "+8613455550106",
+            "visit",
+            zhang,
+            1,
+            named_user=li,
+            note="客户说找李经理",
+        )
+
+        # E3: expired with Wang, then registered again by Zhang as new.
+        register(reception, "冯建国", "15955550107", "visit", wang, 30)
+        register(zhang, "冯建国", "159 5555 0107", "call", zhang, 8)
+
+        # D1 (recorded for later rules): a referral of Chen's, received by Liu.
+        qian = register(
+            reception,
+            "钱芳",
+            "18655550108",
+            "visit",
+            liu,
+            2,
+            source_channel="referral",
+            note="陈志强介绍来的朋友",
+        )
+        qian.partner_id.attribution_referrer_id = chen.partner_id
+
+        # A2: a landline caller.
+        register(zhang, "何先生", "021-5555 0109", "call", zhang, 1)
+        return True

@@ -14,7 +14,11 @@ class MailActivity(models.Model):
         if self.env.context.get(SKIP_ACTIVITY_FOLLOW_UP):
             return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
         follow_ups = [
-            (activity.res_id, FOLLOW_UP_BY_CATEGORY.get(activity.activity_category, "activity"), activity.summary or activity.activity_type_id.name)
+            (
+                activity.res_id,
+                FOLLOW_UP_BY_CATEGORY.get(activity.activity_category, "activity"),
+                activity.summary or activity.activity_type_id.name,
+            )
             for activity in self
             if activity.res_model == "crm.lead" and activity.res_id
         ]
@@ -24,5 +28,7 @@ class MailActivity(models.Model):
             lead = Lead.browse(lead_id).exists()
             if lead.attribution_state:
                 note = "\n".join(part for part in (summary, feedback) if part) or False
-                lead._attribution_log_follow_up(kind, note=note, actor=self.env.user, raise_refusal=False)
+                lead._attribution_log_follow_up(
+                    kind, note=note, actor=self.env.user, raise_refusal=False
+                )
         return result

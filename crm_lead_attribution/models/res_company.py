@@ -28,8 +28,7 @@ class ResCompany(models.Model):
     attribution_first_follow_up_days = fields.Integer(
         string="First Follow-up Due (days)",
         default=2,
-        help="E2: the first follow-up after a customer's first visit is due "
-        "within this many days.",
+        help="E2: the first follow-up after a customer's first visit is due within this many days.",
     )
     attribution_phone_country_id = fields.Many2one(
         "res.country",
@@ -55,8 +54,7 @@ class ResCompany(models.Model):
                 )
                 raise ValidationError(
                     self.env._(
-                        "Protection periods must be positive whole numbers of days: "
-                        "%(settings)s.",
+                        "Protection periods must be positive whole numbers of days: %(settings)s.",
                         settings=labels,
                     )
                 )

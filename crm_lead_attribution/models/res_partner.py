@@ -37,5 +37,7 @@ class ResPartner(models.Model):
     def _check_attribution_referrer(self):
         if self._has_cycle("attribution_referrer_id"):
             raise ValidationError(
-                self.env._("A customer cannot be referred, directly or through others, by themselves (D1).")
+                self.env._(
+                    "A customer cannot be referred, directly or through others, by themselves (D1)."
+                )
             )

@@ -334,16 +334,13 @@ _RETURNING_FIRST_VISIT_REASON = _lt(
     "first follow-up is due by %(due)s."
 )
 _LOCKED_REASON = _lt(
-    "Closed customer: ownership is locked with the owner after the deal and is "
-    "never released."
+    "Closed customer: ownership is locked with the owner after the deal and is never released."
 )
 _EXPIRED_REASON = _lt(
     "Protection ended on %(expired_at)s without follow-up: the former owner has "
     "no claim, and the receiver owns the customer as new."
 )
-_POOL_REASON = _lt(
-    "The customer was in the public pool: the receiver owns the customer as new."
-)
+_POOL_REASON = _lt("The customer was in the public pool: the receiver owns the customer as new.")
 
 KIND_LABELS = {
     VISIT: _lt("visit"),
@@ -414,7 +411,9 @@ def decide_registration(registration, known, policy):
         due = at + timedelta(days=policy.first_follow_up_days)
         reason = Reason("B3", _RETURNING_FIRST_VISIT_REASON, {"due": due})
         return Decision(RETURNING, customer, known.owner_id, reason, due)
-    reason = Reason("B3", _RETURNING_REASON, {"until": until, "kind": KIND_LABELS[registration.kind]})
+    reason = Reason(
+        "B3", _RETURNING_REASON, {"until": until, "kind": KIND_LABELS[registration.kind]}
+    )
     return Decision(RETURNING, customer, known.owner_id, reason)
 
 
@@ -518,6 +517,8 @@ def decide_reassign(known, new_owner_id, at, policy):
     if known.state == LOCKED:
         customer = replace(known, owner_id=new_owner_id, owner_since=at)
         return customer, Reason("H5", _REASSIGN_LOCKED_REASON)
-    moved = replace(known, owner_id=new_owner_id, owner_since=at, state=PROTECTED, protected_until=None)
+    moved = replace(
+        known, owner_id=new_owner_id, owner_since=at, state=PROTECTED, protected_until=None
+    )
     until = extended_deadline(policy, moved, at)
     return replace(moved, protected_until=until), Reason("H5", _REASSIGN_REASON, {"until": until})

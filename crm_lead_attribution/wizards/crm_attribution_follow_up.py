@@ -40,7 +40,11 @@ class CrmAttributionFollowUp(models.TransientModel):
         body = Markup("<br/>").join(lines)
         results = lead._attribution_log_follow_up(self.kind, note=self.note)
         lead.message_post(body=body, subtype_xmlid="mail.mt_note")
-        reason = self.env["crm.attribution.ledger"]._attribution_render(results[0].reason) if results else ""
+        reason = (
+            self.env["crm.attribution.ledger"]._attribution_render(results[0].reason)
+            if results
+            else ""
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -1,15 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..models.crm_lead import REGISTRATION_KINDS, SOURCE_CHANNELS
+from ..models.crm_lead import OUTCOMES, REGISTRATION_KINDS, SOURCE_CHANNELS
 from ..tools import attribution_policy as ap
-
-OUTCOMES = [
-    ("new", "New Customer"),
-    ("returning", "Returning Customer"),
-    ("expired", "Treated as New: Protection Ended"),
-    ("pool", "Treated as New: From the Pool"),
-]
 
 
 class CrmAttributionRegister(models.TransientModel):
@@ -19,20 +12,22 @@ class CrmAttributionRegister(models.TransientModel):
     _name = "crm.attribution.register"
     _description = "Register a Customer Visit, Call or Channel Report"
 
-    state = fields.Selection([("draft", "Draft"), ("done", "Registered")], default="draft", required=True)
-    kind = fields.Selection(REGISTRATION_KINDS, string="Registration", required=True, default="visit")
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Registered")], default="draft", required=True
+    )
+    kind = fields.Selection(
+        REGISTRATION_KINDS, string="Registration", required=True, default="visit"
+    )
     receiver_id = fields.Many2one(
         "res.users",
-        string="Receiver",
         default=lambda self: self._default_receiver(),
         domain=lambda self: self._receiver_domain(),
         help="The salesperson who receives the customer (the one in rotation for a walk-in).",
     )
     name = fields.Char(string="Customer Name", help="Full name, or at least the surname (A1).")
-    phone = fields.Char(string="Phone", help="Mobile or landline; any usual writing of the number (A2).")
+    phone = fields.Char(help="Mobile or landline; any usual writing of the number (A2).")
     source_channel = fields.Selection(
         SOURCE_CHANNELS,
-        string="Source Channel",
         compute="_compute_source_channel",
         store=True,
         readonly=False,
@@ -44,19 +39,19 @@ class CrmAttributionRegister(models.TransientModel):
         domain=[("share", "=", False)],
         help="B3: the salesperson the customer named or described, kept as evidence.",
     )
-    note = fields.Text(string="Note")
-    lead_hint_id = fields.Many2one("crm.lead", string="From Lead", readonly=True)
+    note = fields.Text()
+    lead_hint_id = fields.Many2one("crm.lead", readonly=True)
 
     # The outcome: previewed while typing, then the saved result.
     outcome = fields.Selection(OUTCOMES, compute="_compute_preview", store=True, readonly=True)
-    owner_id = fields.Many2one("res.users", string="Owner", compute="_compute_preview", store=True, readonly=True)
-    owner_since = fields.Datetime(string="Owner Since", compute="_compute_preview", store=True, readonly=True)
-    protected_until = fields.Datetime(
-        string="Protected Until", compute="_compute_preview", store=True, readonly=True
+    owner_id = fields.Many2one("res.users", compute="_compute_preview", store=True, readonly=True)
+    owner_since = fields.Datetime(compute="_compute_preview", store=True, readonly=True)
+    protected_until = fields.Datetime(compute="_compute_preview", store=True, readonly=True)
+    rule = fields.Char(compute="_compute_preview", store=True, readonly=True)
+    reason = fields.Text(compute="_compute_preview", store=True, readonly=True)
+    problem = fields.Text(
+        string="To Correct", compute="_compute_preview", store=True, readonly=True
     )
-    rule = fields.Char(string="Rule", compute="_compute_preview", store=True, readonly=True)
-    reason = fields.Text(string="Reason", compute="_compute_preview", store=True, readonly=True)
-    problem = fields.Text(string="To Correct", compute="_compute_preview", store=True, readonly=True)
     result_lead_id = fields.Many2one("crm.lead", string="Customer Lead", readonly=True)
 
     @api.model
@@ -82,12 +77,25 @@ class CrmAttributionRegister(models.TransientModel):
             if wizard.state == "done":
                 continue
             values = dict.fromkeys(
-                ("outcome", "owner_id", "owner_since", "protected_until", "rule", "reason", "problem"), False
+                (
+                    "outcome",
+                    "owner_id",
+                    "owner_since",
+                    "protected_until",
+                    "rule",
+                    "reason",
+                    "problem",
+                ),
+                False,
             )
             if wizard.phone and wizard.receiver_id and wizard.name:
                 try:
                     decision, _lead = self.env["crm.lead"]._attribution_preview(
-                        wizard.name, wizard.phone, wizard.kind, wizard.receiver_id, wizard.source_channel
+                        wizard.name,
+                        wizard.phone,
+                        wizard.kind,
+                        wizard.receiver_id,
+                        wizard.source_channel,
                     )
                 except ValidationError as error:
                     values["problem"] = error.args[0]
