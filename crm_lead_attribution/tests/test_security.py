@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import T0, AttributionCase
+
+
+@tagged("post_install", "-at_install", "crm_lead_attribution")
+class TestSecurity(AttributionCase):
+    """Reception, salespeople and managers each see what the rules let them (B3, H1, H5, I1)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Lead = cls.env["crm.lead"].with_user(cls.reception)
+        Lead._attribution_register("张三", "13800138000", "visit", cls.alice, at=T0)
+        Lead._attribution_register("李四", "13900139000", "visit", cls.bob, at=T0)
+
+    def setUp(self):
+        super().setUp()
+        self.alice_lead = self.lead_of("13800138000")
+        self.bob_lead = self.lead_of("13900139000")
+
+    def test_reception_sees_outcome_but_no_customer_record(self):
+        """Reception registers and sees owner and reason, but cannot read leads."""
+        with self.at(T0 + timedelta(hours=1)):
+            wizard = self.desk(self.reception, "张三", "13800138000", receiver=self.carol)
+        self.assertEqual(wizard.owner_id.name, "Alice Li")
+        self.assertTrue(wizard.reason)
+        self.assertFalse(wizard.result_lead_id)
+        Lead = self.env["crm.lead"].with_user(self.reception)
+        with self.assertRaises(AccessError):
+            Lead.search([])
+        with self.assertRaises(AccessError):
+            self.alice_lead.with_user(self.reception).read(["name"])
+        # the desk form itself renders for reception
+        self.assertTrue(
+            self.env["crm.attribution.register"]
+            .with_user(self.reception)
+            .get_views([(False, "form")])
+        )
+        menu = self.env.ref("crm_lead_attribution.crm_attribution_reception_menu_root")
+        self.assertIn(
+            menu, self.env["ir.ui.menu"].with_user(self.reception).search([("id", "=", menu.id)])
+        )
+
+    def test_salesperson_sees_and_edits_only_own_customers(self):
+        """Salespeople see and edit their own customers only."""
+        Lead = self.env["crm.lead"].with_user(self.alice)
+        visible = Lead.search([("attribution_state", "!=", False)])
+        self.assertEqual(visible, self.alice_lead)
+        self.alice_lead.with_user(self.alice).write({"description": "喜欢南向"})
+        with self.assertRaises(AccessError):
+            self.bob_lead.with_user(self.alice).read(["name"])
+        with self.assertRaises(AccessError):
+            self.bob_lead.with_user(self.alice).write({"description": "x"})
+
+    def test_salesperson_views_render_with_attribution(self):
+        """The lead form, kanban, list and search views show the attribution."""
+        Lead = self.env["crm.lead"].with_user(self.alice)
+        views = Lead.get_views(
+            [(False, "form"), (False, "kanban"), (False, "list"), (False, "search")]
+        )["views"]
+        self.assertIn("attribution_reason", views["form"]["arch"])
+        self.assertIn("attribution_ledger_ids", views["form"]["arch"])
+        self.assertIn("attribution_days_left", views["kanban"]["arch"])
+        self.assertIn("attribution_expired", views["search"]["arch"])
+        with Form(self.alice_lead.with_user(self.alice)) as form:
+            self.assertEqual(form.attribution_state, "protected")
+            self.assertEqual(form.attribution_days_left, 10)
+            self.assertIn("New customer", form.attribution_reason)
+
+    def test_i1_attribution_fields_are_not_writable(self):
+        """I1: nobody sets protection or state by hand, not even the manager."""
+        for user in (self.alice, self.manager):
+            with self.assertRefused(UserError, "attribution rules only"):
+                self.alice_lead.with_user(user).write(
+                    {"attribution_protected_until": T0 + timedelta(days=99)}
+                )
+        with self.assertRefused(UserError, "attribution rules only"):
+            self.alice_lead.sudo().write({"attribution_state": "locked"})
+        self.assertEqual(self.alice_lead.attribution_protected_until, T0 + timedelta(days=10))
+
+    def test_h1_salesperson_cannot_hand_over_a_customer(self):
+        """H1: changing the owner needs the manager."""
+        with self.assertRefused(UserError, "Only a sales manager"):
+            self.alice_lead.with_user(self.alice).write({"user_id": self.carol.id})
+        self.assertEqual(self.alice_lead.user_id, self.alice)
+
+    def test_h5_manager_reassigns_and_it_is_recorded(self):
+        """H5: the manager's decision moves ownership, restarts protection and is in the ledger."""
+        at = T0 + timedelta(days=3)
+        with self.at(at):
+            self.alice_lead.with_user(self.manager).write({"user_id": self.carol.id})
+        self.assertEqual(self.alice_lead.user_id, self.carol)
+        self.assertEqual(self.alice_lead.attribution_owner_since, at)
+        self.assertEqual(self.alice_lead.attribution_protected_until, at + timedelta(days=10))
+        self.assertEqual(self.alice_lead.attribution_rule, "H5")
+        entry = self.ledger(self.alice_lead)[-1]
+        self.assertEqual(
+            (entry.event, entry.actor_id, entry.previous_owner_id, entry.owner_id),
+            ("ownership", self.manager, self.alice, self.carol),
+        )
+        self.assertFalse(self.alice_lead.activity_ids.filtered(lambda a: a.user_id == self.alice))
+        with self.assertRefused(UserError, "without an owner"):
+            self.alice_lead.with_user(self.manager).write({"user_id": False})
+
+    def test_manager_sees_everything(self):
+        Lead = self.env["crm.lead"].with_user(self.manager)
+        both = self.alice_lead | self.bob_lead
+        self.assertEqual(Lead.search([("id", "in", both.ids)]), both)
+        self.assertEqual(both.with_user(self.manager).mapped("user_id"), self.alice | self.bob)
+        identities = (
+            self.env["crm.attribution.identity"]
+            .with_user(self.manager)
+            .search([("lead_id", "in", both.ids)])
+        )
+        self.assertEqual(len(identities), 2)
+        with self.assertRaises(AccessError):
+            self.env["crm.attribution.identity"].with_user(self.alice).search([])
