@@ -9,7 +9,7 @@ from .crm_lead import ATTRIBUTION_STATES, FOLLOW_UP_KINDS, OUTCOMES, REGISTRATIO
 
 EVENTS = [
     ("registration", "Registration"),
-    ("reception", "Reception"),
+    ("reception", "Returning Registration"),
     ("follow_up", "Follow-up"),
     ("ownership", "Ownership Change"),
     ("closing", "Deal Closed or Reopened"),
