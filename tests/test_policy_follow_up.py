@@ -76,7 +76,7 @@ def test_e3_late_follow_up_does_not_restore_ownership():
 
 
 def test_e7_locked_customer_follow_up_changes_nothing_but_the_date():
-    locked, _reason = ap.decide_close(owned(), T0)
+    locked, _reason = ap.decide_close(owned(), ALICE, T0, POLICY)
     result = ap.decide_follow_up(locked, ALICE, T0 + timedelta(days=90), "call", POLICY)
     assert result.rule == "E7"
     assert result.customer.state == ap.LOCKED

@@ -201,7 +201,7 @@ def test_f1_pool_customer_is_treated_as_new():
 def test_e7_locked_customer_stays_with_owner_forever():
     """E7: a closed customer is never released, whatever the date."""
     first = register(ap.VISIT, ALICE, T0).customer
-    locked, reason = ap.decide_close(first, T0 + timedelta(days=3))
+    locked, reason = ap.decide_close(first, ALICE, T0 + timedelta(days=3), POLICY)
     assert reason.rule == "E7"
     assert locked.state == ap.LOCKED and locked.protected_until is None
     decision = register(ap.VISIT, BOB, T0 + timedelta(days=400), known=locked)
@@ -212,7 +212,7 @@ def test_e7_locked_customer_stays_with_owner_forever():
 
 def test_e7_reopened_deal_is_protected_again():
     first = register(ap.VISIT, ALICE, T0).customer
-    locked, _reason = ap.decide_close(first, T0)
+    locked, _reason = ap.decide_close(first, ALICE, T0, POLICY)
     at = T0 + timedelta(days=30)
     reopened, reason = ap.decide_reopen(locked, at, POLICY)
     assert reason.rule == "E7"

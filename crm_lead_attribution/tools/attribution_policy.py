@@ -35,6 +35,8 @@ VISIT = "visit"
 CALL = "call"
 CHANNEL = "channel"
 REGISTRATION_KINDS = (VISIT, CALL, CHANNEL)
+# Ownership started by a first closed deal, under the first-deal policy (E8).
+DEAL = "deal"
 
 # Source channel of a customer (A4).
 SOURCE_CHANNELS = (
@@ -50,19 +52,44 @@ DEFAULT_SOURCE_CHANNEL = {VISIT: "visit", CALL: "call", CHANNEL: "channel"}
 
 # Follow-up kinds (E1).
 FOLLOW_UP_KINDS = ("call", "visit", "message", "meeting", "activity")
+# E1: a done activity counts as this kind of follow-up, by activity category.
+FOLLOW_UP_BY_ACTIVITY_CATEGORY = {"phonecall": "call", "meeting": "meeting"}
+
+
+def follow_up_kind_for_activity(category):
+    """E1: marking an activity done is a follow-up of this kind."""
+    return FOLLOW_UP_BY_ACTIVITY_CATEGORY.get(category, "activity")
+
 
 # Attribution states of a customer.
 PROTECTED = "protected"
 POOL = "pool"
 LOCKED = "locked"
-STATES = (PROTECTED, POOL, LOCKED)
+HANDOVER = "handover"  # owner left; waiting for the sales manager (F4)
+STATES = (PROTECTED, POOL, LOCKED, HANDOVER)
+OWNERLESS = (POOL, HANDOVER)
 
 # Outcomes of a registration (判客).
 NEW = "new"  # nobody owns this phone: the receiver owns it (A3, B2, C1)
 RETURNING = "returning"  # owned and protected, or locked: the owner keeps it (B3, E7)
 EXPIRED = "expired"  # protection ended: treated as new (E3)
 FROM_POOL = "pool"  # in the public pool: treated as new (F1)
-OUTCOMES = (NEW, RETURNING, EXPIRED, FROM_POOL)
+HANDED_OVER = "handover"  # its salesperson left before an order: treated as new (F4)
+OUTCOMES = (NEW, RETURNING, EXPIRED, FROM_POOL, HANDED_OVER)
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A user named in a sentence; the ORM layer renders the name."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class Label:
+    """A translatable word inside a sentence (e.g. the kind of registration)."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -78,15 +105,22 @@ class Reason:
     message: str
     args: dict = field(default_factory=dict)
 
-    def render(self, translate=None, format_datetime=None):
+    def render(self, translate=None, format_datetime=None, format_user=None):
         """Return the sentence, translated and formatted by the callables given."""
         translate = translate or (lambda text: text)
         format_datetime = format_datetime or (lambda value: value.strftime("%Y-%m-%d %H:%M"))
-        args = {
-            key: format_datetime(value) if isinstance(value, datetime) else value
-            for key, value in self.args.items()
-        }
-        return translate(self.message) % args
+        format_user = format_user or (lambda ref: f"#{ref.id}")
+
+        def fmt(value):
+            if isinstance(value, datetime):
+                return format_datetime(value)
+            if isinstance(value, UserRef):
+                return format_user(value)
+            if isinstance(value, Label):
+                return translate(value.text)
+            return value
+
+        return translate(self.message) % {key: fmt(value) for key, value in self.args.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -102,16 +136,51 @@ class Policy:
     call_days: int = 15  # C2 / E3: call protection period
     channel_days: int = 15  # E3: channel registration protection period
     first_follow_up_days: int = 2  # E2
+    reminder_days: int = 3  # E6: remind the owner this many days before; 0: no reminder
+    release: bool = True  # E3 / C2: release ended protections to the pool
+    conversion_days: int = 30  # E4: not converted after this many days; 0: off
+    first_deal: bool = False  # E8: the first closed deal owns (repeat purchases)
+    first_deal_days: int = 30  # E8: released after this many days without contact or reorder
+    holding_limit: int = 50  # F2: protected customers per salesperson; 0: no limit
+    daily_claim_limit: int = 5  # F2: claims per salesperson and day; 0: no limit
+    cooldown_days: int = 7  # F2: before a former owner may reclaim; 0: none
+
+    POSITIVE = (
+        "visit_days",
+        "call_days",
+        "channel_days",
+        "first_follow_up_days",
+        "first_deal_days",
+    )
+    NOT_NEGATIVE = (
+        "reminder_days",
+        "conversion_days",
+        "holding_limit",
+        "daily_claim_limit",
+        "cooldown_days",
+    )
 
     def days_for(self, kind):
-        return {VISIT: self.visit_days, CALL: self.call_days, CHANNEL: self.channel_days}[kind]
+        return {
+            VISIT: self.visit_days,
+            CALL: self.call_days,
+            CHANNEL: self.channel_days,
+            DEAL: self.first_deal_days,
+        }[kind]
 
     def problems(self):
-        """Codes of the settings that are not positive whole numbers."""
+        """Names of the settings out of range: protection periods must be
+        positive whole numbers of days; limits and the other periods zero
+        (off) or more."""
+
+        def whole(value):
+            return isinstance(value, int) and not isinstance(value, bool)
+
         return [
             name
-            for name in ("visit_days", "call_days", "channel_days", "first_follow_up_days")
-            if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0
+            for name in self.POSITIVE + self.NOT_NEGATIVE
+            if not whole(getattr(self, name))
+            or getattr(self, name) < (1 if name in self.POSITIVE else 0)
         ]
 
 
@@ -149,6 +218,10 @@ class Customer:
     visited: bool = False  # has visited since the current ownership started
     last_follow_up_at: datetime | None = None
     source_channel: str = ""
+    handover: bool = False  # a closed customer whose owner left (F4)
+    previous_owner_id: int | None = None  # who owned it before the pool / handover
+    pool_since: datetime | None = None
+    reminded_until: datetime | None = None  # E6: the deadline already reminded of
 
     def expired_at(self, at):
         """When protection ended, if it has ended by ``at``; else None."""
@@ -197,6 +270,7 @@ class FollowUp:
     extended: bool
     reason: Reason
     first_follow_up_due: datetime | None = None
+    by_owner: bool = False  # the owner followed up in time: the E2 follow-up is done
 
     @property
     def rule(self):
@@ -262,7 +336,12 @@ def registration_problems(name, phone, receiver_id):
 
 
 def protection_days(policy, customer):
-    """Days of protection a contact gives: visit period once the customer visited."""
+    """Days of protection a contact gives: the first-deal period for a
+    customer owned through a deal (E8), else the visit period once the
+    customer visited, else the period of the registration that started
+    the ownership."""
+    if customer.ownership_kind == DEAL:
+        return policy.first_deal_days
     if customer.visited:
         return policy.visit_days
     return policy.days_for(customer.ownership_kind)
@@ -341,6 +420,14 @@ _EXPIRED_REASON = _lt(
     "no claim, and the receiver owns the customer as new."
 )
 _POOL_REASON = _lt("The customer was in the public pool: the receiver owns the customer as new.")
+_HANDOVER_REASON = _lt(
+    "The customer's salesperson left before any order: the customer is treated as new "
+    "and the receiver owns them."
+)
+_HANDOVER_LOCKED_REASON = _lt(
+    "Closed customer of a salesperson who left: ownership stays locked until the sales "
+    "manager gives the customer to someone."
+)
 
 KIND_LABELS = {
     VISIT: _lt("visit"),
@@ -385,14 +472,20 @@ def decide_registration(registration, known, policy):
         return Decision(NEW, customer, None, reason, due)
 
     if known.state == LOCKED:
-        return Decision(RETURNING, known, known.owner_id, Reason("E7", _LOCKED_REASON))
+        if known.handover:
+            reason = Reason("F4", _HANDOVER_LOCKED_REASON)
+        else:
+            reason = Reason("E7", _LOCKED_REASON)
+        return Decision(RETURNING, known, known.owner_id, reason)
 
     expired_at = known.expired_at(at)
-    if known.state == POOL or known.owner_id is None or expired_at:
+    if known.state in OWNERLESS or known.owner_id is None or expired_at:
         customer, due = _new_ownership(
             registration, policy, known.source_channel or registration.source_channel
         )
-        if known.state == POOL or known.owner_id is None:
+        if known.state == HANDOVER:
+            outcome, reason = HANDED_OVER, Reason("F4", _HANDOVER_REASON)
+        elif known.state == POOL or known.owner_id is None:
             outcome, reason = FROM_POOL, Reason("F1", _POOL_REASON)
         else:
             outcome = EXPIRED
@@ -412,7 +505,7 @@ def decide_registration(registration, known, policy):
         reason = Reason("B3", _RETURNING_FIRST_VISIT_REASON, {"due": due})
         return Decision(RETURNING, customer, known.owner_id, reason, due)
     reason = Reason(
-        "B3", _RETURNING_REASON, {"until": until, "kind": KIND_LABELS[registration.kind]}
+        "B3", _RETURNING_REASON, {"until": until, "kind": Label(KIND_LABELS[registration.kind])}
     )
     return Decision(RETURNING, customer, known.owner_id, reason)
 
@@ -440,8 +533,8 @@ _FOLLOW_UP_EXPIRED = _lt(
     "does not restore ownership."
 )
 _FOLLOW_UP_NO_OWNER = _lt(
-    "This customer has no owner (public pool): claim or register the customer "
-    "before logging follow-ups."
+    "This customer has no owner (public pool or handover list): the customer must be "
+    "claimed, assigned or registered before follow-ups are logged."
 )
 
 
@@ -452,7 +545,7 @@ def decide_follow_up(known, actor_id, at, kind, policy):
     """
     if kind not in FOLLOW_UP_KINDS:
         raise ValueError(f"unknown follow-up kind {kind!r}")
-    if known.state == POOL or known.owner_id is None:
+    if known.state in OWNERLESS or known.owner_id is None:
         raise Refusal(Reason("F1", _FOLLOW_UP_NO_OWNER))
     if known.state == LOCKED:
         customer = replace(known, last_follow_up_at=at)
@@ -472,53 +565,68 @@ def decide_follow_up(known, actor_id, at, kind, policy):
     if first_visit:
         due = at + timedelta(days=policy.first_follow_up_days)
         reason = Reason("E2", _FOLLOW_UP_FIRST_VISIT, {"until": until, "due": due})
-        return FollowUp(customer, extended, reason, due)
+        return FollowUp(customer, extended, reason, due, by_owner=True)
     if call_deadline(policy, after) is not None:
-        return FollowUp(customer, extended, Reason("C2", _FOLLOW_UP_CALL_CAP, {"until": until}))
-    return FollowUp(customer, extended, Reason("E1", _FOLLOW_UP_EXTENDED, {"until": until}))
+        reason = Reason("C2", _FOLLOW_UP_CALL_CAP, {"until": until})
+    else:
+        reason = Reason("E1", _FOLLOW_UP_EXTENDED, {"until": until})
+    return FollowUp(customer, extended, reason, by_owner=True)
 
 
 # ---------------------------------------------------------------------------
-# Closing a deal (E7)
+# Closing a deal (E7, E8)
 # ---------------------------------------------------------------------------
 
 _LOCK_REASON = _lt("Deal closed: ownership is locked with the owner and never released.")
 _UNLOCK_REASON = _lt(
     "Deal reopened: the customer is protected again for the owner until %(until)s."
 )
+_LOST_REASON = _lt(
+    "Closed deal marked lost (cancelled): the customer is protected again for the owner "
+    "until %(until)s."
+)
+_FIRST_DEAL_REASON = _lt(
+    "First deal closed: its salesperson owns the customer, protected until %(until)s "
+    "without contact or reorder."
+)
+_REORDER_REASON = _lt(
+    "Reorder closed: the owner of the first deal keeps the customer, protected until %(until)s."
+)
 
 
-def decide_close(known, at):
-    """E7: a closed deal locks ownership."""
-    return replace(known, state=LOCKED, protected_until=None), Reason("E7", _LOCK_REASON)
+def decide_close(known, closer_id, at, policy):
+    """A deal of the customer is won by ``closer_id``.
+
+    E7 (default): ownership is locked with the owner for good.
+    E8 (first-deal policy, repeat purchases): the salesperson of the first
+    closed deal owns the customer, protected for the first-deal period and
+    extended by every contact or reorder.
+    """
+    if not policy.first_deal:
+        customer = replace(known, state=LOCKED, protected_until=None, handover=False)
+        return customer, Reason("E7", _LOCK_REASON)
+    if known.ownership_kind == DEAL and known.state == PROTECTED and not known.expired_at(at):
+        until = max(known.protected_until, at + timedelta(days=policy.first_deal_days))
+        customer = replace(known, protected_until=until, last_follow_up_at=at)
+        return customer, Reason("E8", _REORDER_REASON, {"until": until})
+    until = at + timedelta(days=policy.first_deal_days)
+    customer = replace(
+        known,
+        owner_id=closer_id,
+        state=PROTECTED,
+        ownership_kind=DEAL,
+        owner_since=at,
+        protected_until=until,
+        last_follow_up_at=at,
+        handover=False,
+        reminded_until=None,
+    )
+    return customer, Reason("E8", _FIRST_DEAL_REASON, {"until": until})
 
 
-def decide_reopen(known, at, policy):
-    """A deal taken back out of the won stage: protection restarts from ``at``."""
+def decide_reopen(known, at, policy, lost=False):
+    """A deal taken back out of the won stage, or marked lost (cancelled):
+    protection restarts from ``at``."""
     until = at + timedelta(days=protection_days(policy, known))
     customer = replace(known, state=PROTECTED, protected_until=until)
-    return customer, Reason("E7", _UNLOCK_REASON, {"until": until})
-
-
-# ---------------------------------------------------------------------------
-# Manager decisions (H5)
-# ---------------------------------------------------------------------------
-
-_REASSIGN_REASON = _lt(
-    "The sales manager gave the customer to a new owner, protected until %(until)s."
-)
-_REASSIGN_LOCKED_REASON = _lt(
-    "The sales manager gave the closed customer to a new owner; ownership stays locked."
-)
-
-
-def decide_reassign(known, new_owner_id, at, policy):
-    """H5: the manager's decision moves ownership; protection restarts from ``at``."""
-    if known.state == LOCKED:
-        customer = replace(known, owner_id=new_owner_id, owner_since=at)
-        return customer, Reason("H5", _REASSIGN_LOCKED_REASON)
-    moved = replace(
-        known, owner_id=new_owner_id, owner_since=at, state=PROTECTED, protected_until=None
-    )
-    until = extended_deadline(policy, moved, at)
-    return replace(moved, protected_until=until), Reason("H5", _REASSIGN_REASON, {"until": until})
+    return customer, Reason("E7", _LOST_REASON if lost else _UNLOCK_REASON, {"until": until})

@@ -1,0 +1,388 @@
+"""The protection lifecycle and the public pool (公海), pure Python.
+
+Reminders (E6), release (E3, C2, E8), giving up (E5), not converted (E4),
+claims and their limits (F1, F2), the manager's assignments (F1, F4, H5),
+departures (F4) and a customer's request for another salesperson (H1).
+
+Like ``attribution_policy``, nothing here imports Odoo or reads the clock.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from .attribution_policy import (
+    CALL,
+    DEAL,
+    HANDOVER,
+    LOCKED,
+    OWNERLESS,
+    POOL,
+    PROTECTED,
+    Reason,
+    Refusal,
+    UserRef,
+    _lt,
+    extended_deadline,
+)
+
+# ---------------------------------------------------------------------------
+# Reminders (E6)
+# ---------------------------------------------------------------------------
+
+_REMINDER_REASON = _lt(
+    "Protection ends on %(until)s: follow the customer up before then or the customer "
+    "goes to the public pool."
+)
+
+
+def reminder_due(customer, at, policy):
+    """E6: protection ends within the reminder days and this deadline was not reminded yet."""
+    return bool(
+        policy.reminder_days > 0
+        and customer.state == PROTECTED
+        and customer.owner_id
+        and customer.protected_until
+        and customer.protected_until - timedelta(days=policy.reminder_days) <= at
+        and at < customer.protected_until
+        and customer.reminded_until != customer.protected_until
+    )
+
+
+def decide_reminder(customer, at, policy):
+    """E6: remind the owner once per protection period (per deadline)."""
+    if not reminder_due(customer, at, policy):
+        return None
+    reason = Reason("E6", _REMINDER_REASON, {"until": customer.protected_until})
+    return replace(customer, reminded_until=customer.protected_until), reason
+
+
+# ---------------------------------------------------------------------------
+# Release to the public pool (E3, C2, E8) and giving up (E5)
+# ---------------------------------------------------------------------------
+
+_RELEASE_REASONS = {
+    "E3": _lt(
+        "No follow-up by the owner before %(until)s: protection ended, the customer goes to "
+        "the public pool and the former owner has no claim on a later deal."
+    ),
+    "C2": _lt(
+        "The caller was not brought to a visit before %(until)s, the end of the call period: "
+        "the customer goes to the public pool."
+    ),
+    "E8": _lt(
+        "No contact or reorder before %(until)s since the first deal: the customer goes to "
+        "the public pool."
+    ),
+}
+_GIVE_UP_REASON = _lt(
+    "The owner gave the customer up: the customer is in the public pool, and whoever "
+    "closes a deal with them later gets the full performance."
+)
+_GIVE_UP_LOCKED = _lt("A closed customer cannot be given up: ownership is locked (E7).")
+_GIVE_UP_NOT_OWNER = _lt("Only the owner or a sales manager can give a customer up (E5).")
+_NO_OWNER = _lt("This customer has no owner: it is already in the public pool or handover list.")
+
+
+def release_rule(customer):
+    """The rule by which an ended protection releases the customer."""
+    if customer.ownership_kind == DEAL:
+        return "E8"
+    if customer.ownership_kind == CALL and not customer.visited:
+        return "C2"
+    return "E3"
+
+
+def release_due(customer, at, policy):
+    """E3 / C2 / E8: protection ended and the policy releases; never a locked customer (E7)."""
+    return bool(
+        policy.release
+        and customer.state == PROTECTED
+        and customer.protected_until
+        and customer.protected_until <= at
+    )
+
+
+def _to_pool(customer, at):
+    return replace(
+        customer,
+        owner_id=None,
+        state=POOL,
+        protected_until=None,
+        previous_owner_id=customer.owner_id,
+        pool_since=at,
+        handover=False,
+        reminded_until=None,
+    )
+
+
+def decide_release(customer, at, policy):
+    """Release an ended protection to the pool; None when not due."""
+    if not release_due(customer, at, policy):
+        return None
+    rule = release_rule(customer)
+    reason = Reason(rule, _RELEASE_REASONS[rule], {"until": customer.protected_until})
+    return _to_pool(customer, at), reason
+
+
+def decide_give_up(customer, actor_id, at, is_manager=False):
+    """E5: the owner (or the manager) gives the customer up to the pool at once."""
+    if customer.state in OWNERLESS or customer.owner_id is None:
+        raise Refusal(Reason("E5", _NO_OWNER))
+    if customer.state == LOCKED:
+        raise Refusal(Reason("E7", _GIVE_UP_LOCKED))
+    if actor_id != customer.owner_id and not is_manager:
+        raise Refusal(Reason("E5", _GIVE_UP_NOT_OWNER))
+    return _to_pool(customer, at), Reason("E5", _GIVE_UP_REASON)
+
+
+# ---------------------------------------------------------------------------
+# Not converted (E4)
+# ---------------------------------------------------------------------------
+
+
+def conversion_overdue(customer, at, policy):
+    """E4: owned and protected for the conversion days without a closed deal."""
+    return bool(
+        policy.conversion_days > 0
+        and customer.state == PROTECTED
+        and customer.owner_since
+        and customer.owner_since + timedelta(days=policy.conversion_days) <= at
+    )
+
+
+# ---------------------------------------------------------------------------
+# Claims (F1, F2)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    """What the claim limits need to know about the claimer (F2).
+
+    ``holding``: protected customers the claimer owns now;
+    ``holding_frees_at``: the earliest deadline among them (when one may lift);
+    ``claims_today``: the claimer's claims since the start of the local day;
+    ``next_day_at``: the start of the next local day;
+    ``lost_at``: when the claimer last lost this customer, if ever.
+    """
+
+    holding: int = 0
+    holding_frees_at: object = None
+    claims_today: int = 0
+    next_day_at: object = None
+    lost_at: object = None
+
+
+_CLAIM_REASON = _lt(
+    "Claimed from the public pool: the salesperson owns the customer, protected until %(until)s."
+)
+_CLAIM_TAKEN = _lt(
+    "This customer is no longer in the public pool: %(owner)s owns them since %(since)s."
+)
+_CLAIM_HANDOVER = _lt(
+    "This customer is on the sales manager's handover list and cannot be claimed (F4)."
+)
+_CLAIM_NOT_POOL = _lt("This customer is not in the public pool.")
+_CLAIM_HOLDING = _lt(
+    "Holding limit reached: you hold %(count)s protected customers and the limit is "
+    "%(limit)s. It lifts when one of them is closed or released, at the latest on %(lifts_at)s."
+)
+_CLAIM_HOLDING_NO_DATE = _lt(
+    "Holding limit reached: you hold %(count)s protected customers and the limit is "
+    "%(limit)s. It lifts when one of them is closed or released."
+)
+_CLAIM_DAILY = _lt(
+    "Daily claim limit reached: you claimed %(count)s customers today and the limit is "
+    "%(limit)s. You can claim again from %(lifts_at)s."
+)
+_CLAIM_COOLDOWN = _lt(
+    "Cool-down: you lost this customer on %(lost_at)s and a former owner may claim it back "
+    "only after %(days)s days, from %(lifts_at)s."
+)
+
+
+def decide_claim(customer, claimer_id, at, policy, context):
+    """F1 / F2: a salesperson claims a pool customer, within the limits.
+
+    :param context: a :class:`ClaimContext`
+    :raise Refusal: with the limit that refuses and when it lifts
+    """
+    if customer.state != POOL:
+        if customer.state == HANDOVER:
+            raise Refusal(Reason("F4", _CLAIM_HANDOVER))
+        if customer.owner_id:
+            raise Refusal(
+                Reason(
+                    "F1",
+                    _CLAIM_TAKEN,
+                    {"owner": UserRef(customer.owner_id), "since": customer.owner_since},
+                )
+            )
+        raise Refusal(Reason("F1", _CLAIM_NOT_POOL))
+    if policy.holding_limit and context.holding >= policy.holding_limit:
+        args = {"count": context.holding, "limit": policy.holding_limit}
+        if context.holding_frees_at:
+            args["lifts_at"] = context.holding_frees_at
+            raise Refusal(Reason("F2", _CLAIM_HOLDING, args))
+        raise Refusal(Reason("F2", _CLAIM_HOLDING_NO_DATE, args))
+    if policy.daily_claim_limit and context.claims_today >= policy.daily_claim_limit:
+        args = {
+            "count": context.claims_today,
+            "limit": policy.daily_claim_limit,
+            "lifts_at": context.next_day_at,
+        }
+        raise Refusal(Reason("F2", _CLAIM_DAILY, args))
+    if policy.cooldown_days and context.lost_at:
+        lifts_at = context.lost_at + timedelta(days=policy.cooldown_days)
+        if at < lifts_at:
+            args = {"lost_at": context.lost_at, "days": policy.cooldown_days, "lifts_at": lifts_at}
+            raise Refusal(Reason("F2", _CLAIM_COOLDOWN, args))
+    return _take(customer, claimer_id, at, policy, "F1", _CLAIM_REASON)
+
+
+def _take(customer, owner_id, at, policy, rule, message):
+    """A fresh ownership for ``owner_id`` from ``at`` (claim or assignment)."""
+    moved = replace(
+        customer,
+        owner_id=owner_id,
+        owner_since=at,
+        state=PROTECTED,
+        protected_until=None,
+        handover=False,
+        reminded_until=None,
+        pool_since=None,
+    )
+    until = extended_deadline(policy, moved, at)
+    return replace(moved, protected_until=until), Reason(rule, message, {"until": until})
+
+
+# ---------------------------------------------------------------------------
+# The manager's assignments (F1, F4, E4, H5) and the owner's consent (H1)
+# ---------------------------------------------------------------------------
+
+_ASSIGN_REASONS = {
+    "F1": _lt(
+        "The sales manager assigned the customer from the public pool; the new owner is "
+        "protected until %(until)s."
+    ),
+    "F4": _lt(
+        "The sales manager gave the customer of a salesperson who left to a new owner, "
+        "protected until %(until)s."
+    ),
+    "E4": _lt(
+        "Not converted within %(days)s days: the sales manager gave the customer to a new "
+        "owner, protected until %(until)s."
+    ),
+    "H5": _lt("The sales manager gave the customer to a new owner, protected until %(until)s."),
+    "H1": _lt(
+        "At the customer's request and with the owner's consent, the customer has a new "
+        "owner, protected until %(until)s."
+    ),
+}
+_ASSIGN_LOCKED = {
+    "F4": _lt(
+        "The sales manager gave the closed customer of a salesperson who left to a new "
+        "owner; ownership stays locked."
+    ),
+    "H5": _lt("The sales manager gave the closed customer to a new owner; ownership stays locked."),
+}
+_ASSIGN_SAME = _lt("%(owner)s already owns this customer.")
+
+
+def assignment_rule(customer, at, policy):
+    """Which rule a manager's assignment of this customer applies."""
+    if customer.state == POOL:
+        return "F1"
+    if customer.state == HANDOVER or customer.handover:
+        return "F4"
+    if conversion_overdue(customer, at, policy):
+        return "E4"
+    return "H5"
+
+
+def decide_assign(customer, new_owner_id, at, policy):
+    """The sales manager gives the customer to ``new_owner_id`` (F1, F4, E4, H5)."""
+    if customer.owner_id == new_owner_id and customer.state not in OWNERLESS:
+        raise Refusal(Reason("H5", _ASSIGN_SAME, {"owner": UserRef(new_owner_id)}))
+    rule = assignment_rule(customer, at, policy)
+    if customer.state == LOCKED:
+        locked_rule = "F4" if rule == "F4" else "H5"
+        moved = replace(customer, owner_id=new_owner_id, owner_since=at, handover=False)
+        return moved, Reason(locked_rule, _ASSIGN_LOCKED[locked_rule])
+    customer, reason = _take(customer, new_owner_id, at, policy, rule, _ASSIGN_REASONS[rule])
+    if rule == "E4":
+        reason = Reason(rule, reason.message, dict(reason.args, days=policy.conversion_days))
+    return customer, reason
+
+
+# ---------------------------------------------------------------------------
+# Departures (F4)
+# ---------------------------------------------------------------------------
+
+_DEPARTURE_REASON = _lt(
+    "The salesperson left before any order: the customer is on the sales manager's "
+    "handover list and will be treated as new."
+)
+_DEPARTURE_LOCKED_REASON = _lt(
+    "The salesperson left: the closed customer stays locked and waits on the sales "
+    "manager's handover list."
+)
+
+
+def decide_departure(customer, at):
+    """F4: the owner left (archived or removed from the team); None if nothing to do."""
+    if customer.state == PROTECTED and customer.owner_id:
+        handed = replace(
+            customer,
+            owner_id=None,
+            state=HANDOVER,
+            protected_until=None,
+            previous_owner_id=customer.owner_id,
+            pool_since=at,
+            reminded_until=None,
+        )
+        return handed, Reason("F4", _DEPARTURE_REASON)
+    if customer.state == LOCKED and not customer.handover:
+        return replace(customer, handover=True), Reason("F4", _DEPARTURE_LOCKED_REASON)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# A customer's request for another salesperson (H1)
+# ---------------------------------------------------------------------------
+
+_REQUEST_REASON = _lt(
+    "The customer asked for %(requested)s instead of the owner: the change waits for the "
+    "owner's consent or the sales manager's decision."
+)
+_REQUEST_SIGNED = _lt(
+    "The customer has signed (closed deal): the salesperson can no longer be changed on "
+    "request (H1)."
+)
+_REQUEST_NO_OWNER = _lt("The customer has no owner to change: assign or claim the customer.")
+_REQUEST_SAME = _lt("%(requested)s already owns this customer.")
+_REQUEST_REFUSED = _lt("The request for %(requested)s was declined; %(owner)s keeps the customer.")
+
+
+def check_change_request(customer, requested_id):
+    """H1: a customer may ask for another salesperson before signing."""
+    if customer.state == LOCKED:
+        raise Refusal(Reason("H1", _REQUEST_SIGNED))
+    if customer.state in OWNERLESS or not customer.owner_id:
+        raise Refusal(Reason("H1", _REQUEST_NO_OWNER))
+    if customer.owner_id == requested_id:
+        raise Refusal(Reason("H1", _REQUEST_SAME, {"requested": UserRef(requested_id)}))
+    return Reason("H1", _REQUEST_REASON, {"requested": UserRef(requested_id)})
+
+
+def decide_change(customer, requested_id, at, policy, by_manager):
+    """H1 (the owner consents) or H5 (the manager decides): ownership moves."""
+    check_change_request(customer, requested_id)
+    rule = "H5" if by_manager else "H1"
+    return _take(customer, requested_id, at, policy, rule, _ASSIGN_REASONS[rule])
+
+
+def decline_change(customer, requested_id):
+    """H1 / H5: the request is declined; the owner keeps the customer."""
+    args = {"requested": UserRef(requested_id), "owner": UserRef(customer.owner_id)}
+    return Reason("H1", _REQUEST_REFUSED, args)
