@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class CrmAttributionIdentity(models.Model):
@@ -43,13 +44,16 @@ class CrmAttributionIdentity(models.Model):
         """
         self.sudo().env.flush_all()
         self.env.cr.execute(
-            """
-            INSERT INTO crm_attribution_identity (company_id, phone)
-                 VALUES (%s, %s)
-            ON CONFLICT (company_id, phone) DO NOTHING
-              RETURNING id
-            """,
-            (company.id, phone),
+            SQL(
+                """
+                INSERT INTO crm_attribution_identity (company_id, phone)
+                     VALUES (%s, %s)
+                ON CONFLICT (company_id, phone) DO NOTHING
+                  RETURNING id
+                """,
+                company.id,
+                phone,
+            )
         )
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0] if row else [])

@@ -11,8 +11,13 @@ EVENTS = [
     ("registration", "Registration"),
     ("reception", "Returning Registration"),
     ("follow_up", "Follow-up"),
+    ("reminder", "Reminder"),
+    ("release", "Released to the Pool"),
+    ("claim", "Claim"),
     ("ownership", "Ownership Change"),
+    ("handover", "Handover"),
     ("closing", "Deal Closed or Reopened"),
+    ("request", "Change Request"),
 ]
 
 
@@ -103,28 +108,40 @@ class CrmAttributionLedger(models.Model):
     @api.model
     def _attribution_render(self, reason):
         """Render an ``ap.Reason`` in the current language and time zone."""
+        users = self.env["res.users"].sudo().with_context(active_test=False)
         return reason.render(
             translate=self.env._,
             format_datetime=lambda value: format_datetime(self.env, value, dt_format="short"),
+            format_user=lambda ref: users.browse(ref.id).name or "",
         )
 
     @api.model
     def _attribution_dump_args(self, args):
-        return {
-            key: {"datetime": fields.Datetime.to_string(value)}
-            if isinstance(value, datetime)
-            else value
-            for key, value in args.items()
-        }
+        """Reason arguments as JSON: datetimes and users keep their type."""
+
+        def dump(value):
+            if isinstance(value, datetime):
+                return {"datetime": fields.Datetime.to_string(value)}
+            if isinstance(value, ap.UserRef):
+                return {"user": value.id}
+            if isinstance(value, ap.Label):
+                return {"label": value.text}
+            return value
+
+        return {key: dump(value) for key, value in args.items()}
 
     @api.model
     def _attribution_load_args(self, args):
-        return {
-            key: fields.Datetime.to_datetime(value["datetime"])
-            if isinstance(value, dict) and "datetime" in value
-            else value
-            for key, value in args.items()
-        }
+        def load(value):
+            if isinstance(value, dict) and "datetime" in value:
+                return fields.Datetime.to_datetime(value["datetime"])
+            if isinstance(value, dict) and "user" in value:
+                return ap.UserRef(value["user"])
+            if isinstance(value, dict) and "label" in value:
+                return ap.Label(value["label"])
+            return value
+
+        return {key: load(value) for key, value in args.items()}
 
     @api.model
     def _attribution_prepare(self, lead, event, reason, **values):

@@ -1,14 +1,20 @@
+import json
+from collections import defaultdict
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.osv import expression
+from odoo.tools import SQL, create_index
 
 from odoo.addons.phone_validation.tools import phone_validation
 
 from ..tools import attribution_policy as ap
+from ..tools import pool_policy as pp
+from .crm_team import EXCLUDE_OWNERLESS
 
 try:
     import phonenumbers
@@ -20,6 +26,7 @@ WRITE_FLAG = "crm_lead_attribution_write"
 # Context key: an activity marked done by the services themselves is no follow-up.
 SKIP_ACTIVITY_FOLLOW_UP = "crm_lead_attribution_skip_follow_up"
 FIRST_FOLLOW_UP_TYPE = "crm_lead_attribution.mail_activity_type_first_follow_up"
+REMINDER_TYPE = "crm_lead_attribution.mail_activity_type_protection_ending"
 
 # Fields only the attribution rules set (I1): not writable through the UI or RPC.
 PROTECTED_FIELDS = frozenset(
@@ -37,6 +44,12 @@ PROTECTED_FIELDS = frozenset(
         "attribution_reason_message",
         "attribution_reason_args",
         "attribution_decision_date",
+        "attribution_previous_owner_id",
+        "attribution_pool_since",
+        "attribution_release_rule",
+        "attribution_reminded_until",
+        "attribution_handover",
+        "attribution_source_channel",
     }
 )
 
@@ -44,12 +57,14 @@ ATTRIBUTION_STATES = [
     ("protected", "Protected"),
     ("pool", "Public Pool"),
     ("locked", "Locked (Closed)"),
+    ("handover", "Handover"),
 ]
 REGISTRATION_KINDS = [
     ("visit", "Visit"),
     ("call", "Phone Call"),
     ("channel", "Channel Registration"),
 ]
+OWNERSHIP_KINDS = [*REGISTRATION_KINDS, ("deal", "First Deal")]
 SOURCE_CHANNELS = [
     ("visit", "Walk-in Visit"),
     ("call", "Phone Call"),
@@ -64,6 +79,7 @@ OUTCOMES = [
     ("returning", "Returning Customer"),
     ("expired", "Treated as New: Protection Ended"),
     ("pool", "Treated as New: From the Pool"),
+    ("handover", "Treated as New: Salesperson Left"),
 ]
 FOLLOW_UP_KINDS = [
     ("call", "Call"),
@@ -85,8 +101,10 @@ class CrmLead(models.Model):
         index=True,
         tracking=True,
         help="Protected: the owner's claim holds while they follow up. Public "
-        "pool: nobody owns the customer. Locked: the deal is closed and "
-        "ownership never lapses (E7). Empty: the lead was never registered.",
+        "pool: nobody owns the customer (F1). Locked: the deal is closed and "
+        "ownership never lapses (E7). Handover: the salesperson left and the "
+        "sales manager gives the customer to someone (F4). Empty: the lead "
+        "was never registered.",
     )
     attribution_first_receiver_id = fields.Many2one(
         "res.users",
@@ -109,12 +127,13 @@ class CrmLead(models.Model):
         help="A4: how the customer first came to the company.",
     )
     attribution_ownership_kind = fields.Selection(
-        REGISTRATION_KINDS,
+        OWNERSHIP_KINDS,
         string="Registered By",
         readonly=True,
         copy=False,
-        help="The kind of registration that started the current ownership; a "
-        "caller not brought to a visit keeps only the call period (C2).",
+        help="What started the current ownership: a visit, a call or a channel "
+        "registration, or a first closed deal (E8); a caller not brought to a "
+        "visit keeps only the call period (C2).",
     )
     attribution_visited = fields.Boolean(
         string="Visited",
@@ -126,7 +145,6 @@ class CrmLead(models.Model):
         string="Protected Until",
         readonly=True,
         copy=False,
-        index=True,
         help="E3: without a follow-up by the owner before this moment, the owner "
         "loses the customer.",
     )
@@ -158,13 +176,57 @@ class CrmLead(models.Model):
     )
     attribution_decision_date = fields.Datetime(string="Decided On", readonly=True, copy=False)
     attribution_ledger_ids = fields.One2many("crm.attribution.ledger", "lead_id", readonly=True)
+    attribution_previous_owner_id = fields.Many2one(
+        "res.users",
+        string="Former Owner",
+        readonly=True,
+        copy=False,
+        help="Who owned the customer before the public pool or the handover list.",
+    )
+    attribution_pool_since = fields.Datetime(
+        string="In Pool Since",
+        readonly=True,
+        copy=False,
+        help="When the customer went to the public pool or the handover list.",
+    )
+    attribution_release_rule = fields.Char(
+        string="Released By Rule",
+        readonly=True,
+        copy=False,
+        help="Why the customer is in the public pool: E3 no follow-up, C2 caller "
+        "never brought to a visit, E5 given up, E8 first deal idle; F4 handover.",
+    )
+    attribution_reminded_until = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="E6: the deadline the owner was last reminded of (once per period).",
+    )
+    attribution_handover = fields.Boolean(
+        string="On Handover List",
+        readonly=True,
+        copy=False,
+        help="F4: a closed customer whose salesperson left; locked until the "
+        "sales manager gives them to someone.",
+    )
+    attribution_conversion_overdue = fields.Boolean(
+        string="Not Converted",
+        compute="_compute_attribution_conversion_overdue",
+        search="_search_attribution_conversion_overdue",
+        help="E4: owned for the conversion period without a closed deal; the "
+        "sales manager may give the customer to someone else.",
+    )
+    attribution_change_request_ids = fields.One2many(
+        "crm.attribution.change.request", "lead_id", string="Change Requests"
+    )
+    attribution_change_request_count = fields.Integer(
+        compute="_compute_attribution_change_request_count"
+    )
 
     # ------------------------------------------------------------------
     # COMPUTE / SEARCH
     # ------------------------------------------------------------------
 
     @api.depends("attribution_state", "attribution_protected_until")
-    @api.depends_context("attribution_now")
     def _compute_attribution_days_left(self):
         now = self._attribution_now()
         for lead in self:
@@ -184,6 +246,71 @@ class CrmLead(models.Model):
             return domain
         return ["!", "&", *domain]
 
+    @api.depends("attribution_state", "attribution_owner_since", "team_id", "company_id")
+    def _compute_attribution_conversion_overdue(self):
+        now = self._attribution_now()
+        for lead in self:
+            customer = lead._attribution_customer()
+            lead.attribution_conversion_overdue = bool(
+                customer and pp.conversion_overdue(customer, now, lead._attribution_policy())
+            )
+
+    def _search_attribution_conversion_overdue(self, operator, value):
+        """E4, by the conversion days of each company and overriding team."""
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on Not Converted."))
+        now = self._attribution_now()
+        teams = (
+            self.env["crm.team"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("attribution_override", "=", True)])
+        )
+        branches = [
+            [
+                ("team_id", "=", team.id),
+                (
+                    "attribution_owner_since",
+                    "<=",
+                    now - timedelta(days=team.attribution_conversion_days),
+                ),
+            ]
+            for team in teams
+            if team.attribution_conversion_days
+        ]
+        branches += [
+            [
+                ("company_id", "=", company.id),
+                ("team_id", "not in", teams.ids),
+                (
+                    "attribution_owner_since",
+                    "<=",
+                    now - timedelta(days=company.attribution_conversion_days),
+                ),
+            ]
+            for company in self.env["res.company"].sudo().search([])
+            if company.attribution_conversion_days
+        ]
+        domain = expression.AND(
+            [
+                [("attribution_state", "=", "protected")],
+                expression.OR(branches or [expression.FALSE_DOMAIN]),
+            ]
+        )
+        if (operator == "=") == bool(value):
+            return domain
+        return ["!", *domain]
+
+    @api.depends("attribution_change_request_ids")
+    def _compute_attribution_change_request_count(self):
+        counts = dict(
+            self.env["crm.attribution.change.request"]._read_group(
+                [("lead_id", "in", self.ids), ("state", "=", "pending")], ["lead_id"], ["__count"]
+            )
+        )
+        for lead in self:
+            lead.attribution_change_request_count = counts.get(lead, 0)
+
     @api.depends("attribution_reason_message", "attribution_reason_args")
     @api.depends_context("lang", "tz")
     def _compute_attribution_reason(self):
@@ -197,8 +324,86 @@ class CrmLead(models.Model):
     # ORM
     # ------------------------------------------------------------------
 
+    def init(self):
+        result = super().init()
+        # the sweeps look for protected customers by deadline (E3, E6)
+        create_index(
+            self.env.cr,
+            indexname="crm_lead_attribution_protected_until_index",
+            tablename=self._table,
+            expressions=["attribution_protected_until", "id"],
+            where="attribution_state = 'protected'",
+        )
+        return result
+
+    def _compute_company_id(self):
+        # A registered customer belongs to its company, owner or not (A2, F1):
+        # leaving the pool or the handover list must not drop the company.
+        kept = self.filtered(lambda lead: lead.attribution_state and lead.company_id)
+        for lead in kept:
+            lead.company_id = lead.company_id
+        return super(CrmLead, self - kept)._compute_company_id()
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if self.env.context.get(EXCLUDE_OWNERLESS):
+            domain = expression.AND([domain, [("attribution_state", "not in", pp.OWNERLESS)]])
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    def _attribution_trusted(self):
+        """Writes made by the attribution services: in sudo, with the flag.
+        (A client can put any key in its context, but cannot get sudo.)"""
+        return self.env.su and self.env.context.get(WRITE_FLAG)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._attribution_trusted() and any(
+            PROTECTED_FIELDS.intersection(vals) for vals in vals_list
+        ):
+            raise UserError(
+                self.env._(
+                    "The attribution of a customer is set by the attribution rules only: "
+                    "register the customer at the desk instead (I1)."
+                )
+            )
+        return super().create(vals_list)
+
+    def unlink(self):
+        if self.filtered("attribution_state") and not (
+            self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            raise UserError(
+                self.env._(
+                    "A registered customer cannot be deleted: give the customer up to the "
+                    "public pool instead (E5), or ask a sales manager (I1)."
+                )
+            )
+        return super().unlink()
+
+    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
+        if len(self.sudo().filtered("attribution_state")) > 1:
+            raise UserError(
+                self.env._(
+                    "Two registered customers cannot be merged: each registered phone is a "
+                    "customer of its own (A2). A sales manager decides disputes (H5)."
+                )
+            )
+        return super()._merge_opportunity(
+            user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
+        )
+
+    def _sort_by_confidence_level(self, reverse=False):
+        # A2: a merge keeps the registered customer's lead (the head is the
+        # first when reversed), so its identity and ledger stay attached.
+        ordered = super()._sort_by_confidence_level(reverse=reverse)
+        registered = ordered.filtered("attribution_state")
+        if not registered:
+            return ordered
+        others = ordered - registered
+        return registered + others if reverse else others + registered
+
     def write(self, vals):
-        if not self.env.context.get(WRITE_FLAG):
+        if not self._attribution_trusted():
             self._attribution_check_write(vals)
         watched = self._attribution_watch(vals)
         result = super().write(vals)
@@ -234,12 +439,17 @@ class CrmLead(models.Model):
     def _attribution_watch(self, vals):
         """Remember what the write may change in the attribution of managed leads."""
         managed = self.filtered("attribution_state")
-        if not managed:
-            return {}
         watched = {}
         if {"stage_id", "probability", "active"}.intersection(vals):
+            # E8: another deal of a registered customer may be a reorder
+            others = (self - managed).filtered("partner_id")
+            if others:
+                watched["reorder"] = {lead.id: lead._attribution_is_won() for lead in others}
+        if not managed:
+            return watched
+        if {"stage_id", "probability", "active"}.intersection(vals):
             watched["won"] = {lead.id: lead._attribution_is_won() for lead in managed}
-        if "user_id" in vals and not self.env.context.get(WRITE_FLAG):
+        if "user_id" in vals and not self._attribution_trusted():
             watched["owner"] = {
                 lead.id: lead._attribution_customer()
                 for lead in managed
@@ -254,11 +464,16 @@ class CrmLead(models.Model):
         leads = self.browse
         if watched.get("owner"):
             self.browse(list(watched["owner"]))._attribution_apply_reassign(watched["owner"], now)
+        if watched.get("reorder"):
+            won = leads([i for i, was in watched["reorder"].items() if not was])
+            won.filtered(lambda lead: lead._attribution_is_won())._attribution_reorder(now)
         if "won" in watched:
             closed = leads([i for i, was in watched["won"].items() if not was])
             reopened = leads([i for i, was in watched["won"].items() if was])
             closed.filtered(lambda lead: lead._attribution_is_won())._attribution_close(now)
-            reopened.filtered(lambda lead: not lead._attribution_is_won())._attribution_reopen(now)
+            reopened.filtered(lambda lead: not lead._attribution_is_won())._attribution_reopen(
+                now, lost="active" in vals and not vals["active"]
+            )
         if "phone" in watched:
             leads(watched["phone"])._attribution_sync_identity()
 
@@ -288,14 +503,66 @@ class CrmLead(models.Model):
         action["context"] = {"default_lead_id": self.id}
         return action
 
+    def action_attribution_give_up(self):
+        """E5: give the customer up to the public pool, with a reason."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_lead_attribution.crm_attribution_give_up_action"
+        )
+        action["context"] = {"default_lead_id": self.id}
+        return action
+
+    def action_attribution_reassign(self):
+        """E4 / F1 / F4 / H5: the sales manager gives customers to a salesperson."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise UserError(self.env._("Only a sales manager can give customers to someone else."))
+        registered = self.sudo().filtered("attribution_state")
+        if not registered:
+            raise UserError(self.env._("Select registered customers to give to someone else."))
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_lead_attribution.crm_attribution_reassign_action"
+        )
+        action["context"] = {"default_lead_ids": registered.ids}
+        return action
+
+    def action_attribution_change_request(self):
+        """H1: record that the customer asks for another salesperson."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer Asks for Another Salesperson"),
+            "res_model": "crm.attribution.change.request",
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "crm_lead_attribution.crm_attribution_change_request_view_form_new"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
+    def action_attribution_view_change_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_lead_attribution.crm_attribution_change_request_action"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {"default_lead_id": self.id}
+        return action
+
     # ------------------------------------------------------------------
     # BUSINESS: reading and writing the attribution
     # ------------------------------------------------------------------
 
     @api.model
     def _attribution_now(self):
-        """The moment rules are decided for; tests pin it with freezegun."""
-        return self.env.context.get("attribution_now") or fields.Datetime.now()
+        """The moment rules are decided for: now (tests pin it with freezegun;
+        never taken from the request's context, which clients control)."""
+        return fields.Datetime.now()
 
     def _attribution_is_won(self):
         self.ensure_one()
@@ -317,6 +584,10 @@ class CrmLead(models.Model):
             visited=self.attribution_visited,
             last_follow_up_at=self.attribution_last_follow_up or None,
             source_channel=self.attribution_source_channel or "",
+            handover=self.attribution_handover,
+            previous_owner_id=self.attribution_previous_owner_id.id or None,
+            pool_since=self.attribution_pool_since or None,
+            reminded_until=self.attribution_reminded_until or None,
         )
 
     @api.model
@@ -333,6 +604,10 @@ class CrmLead(models.Model):
             "attribution_visited": customer.visited,
             "attribution_last_follow_up": customer.last_follow_up_at or False,
             "attribution_source_channel": customer.source_channel or False,
+            "attribution_handover": customer.handover,
+            "attribution_previous_owner_id": customer.previous_owner_id or False,
+            "attribution_pool_since": customer.pool_since or False,
+            "attribution_reminded_until": customer.reminded_until or False,
         }
         if reason is not None:
             values.update(
@@ -411,8 +686,16 @@ class CrmLead(models.Model):
         )
 
     @api.model
-    def _attribution_policy_for(self, company):
+    def _attribution_policy_for(self, company, team=None):
+        """The policy of a sales team that overrides it, else of the company."""
+        if team and team.attribution_override:
+            return team._attribution_policy()
         return company._attribution_policy()
+
+    def _attribution_policy(self):
+        """The policy in force for this customer."""
+        self.ensure_one()
+        return self._attribution_policy_for(self.company_id or self.env.company, self.team_id)
 
     # ------------------------------------------------------------------
     # BUSINESS: phone identity (A1, A2)
@@ -523,9 +806,13 @@ class CrmLead(models.Model):
         return identity.lead_id.with_context(active_test=False).exists()
 
     @api.model
-    def _attribution_decide(self, company, registration, lead):
+    def _attribution_decide(self, company, registration, lead, receiver):
+        """Decide a registration with the policy of the customer's team, or
+        of the receiver's team for a new customer."""
         known = lead._attribution_customer() if lead else None
-        return ap.decide_registration(registration, known, self._attribution_policy_for(company))
+        team = lead.team_id if lead else receiver.sale_team_id
+        policy = self._attribution_policy_for(company, team)
+        return ap.decide_registration(registration, known, policy)
 
     @api.model
     def _attribution_preview(self, name, phone, kind, receiver, source_channel=False, at=None):
@@ -542,7 +829,7 @@ class CrmLead(models.Model):
         registration = ap.Registration(
             kind, phone_e164, ap.clean_name(name), receiver.id, at, source_channel or ""
         )
-        return self._attribution_decide(company, registration, lead), lead
+        return self._attribution_decide(company, registration, lead, receiver), lead
 
     @api.model
     def _attribution_register(
@@ -584,12 +871,15 @@ class CrmLead(models.Model):
             kind, phone_e164, name, receiver.id, at, source_channel or ""
         )
         decision = self._attribution_decide(
-            company, registration, lead if lead.attribution_state else None
+            company, registration, lead if lead.attribution_state else None, receiver
         )
 
         values = self._attribution_values(decision.customer, decision.reason, at)
-        if decision.is_new and lead and not lead.active:
+        if lead and not lead.active:
+            # the customer is back: a lost lead returns to the owner's pipeline
             values["active"] = True
+        if decision.ownership_changed:
+            values["attribution_first_follow_up_due"] = decision.first_follow_up_due or False
         if not lead:
             lead = Lead._attribution_adoptable(company, phone_e164, lead_hint)
             lead._attribution_lock()
@@ -604,7 +894,7 @@ class CrmLead(models.Model):
             lead = Lead._attribution_create_customer(company, name, international, receiver, values)
             identity.lead_id = lead
         if decision.ownership_changed and decision.previous_owner_id:
-            lead._attribution_cancel_first_follow_up()
+            lead._attribution_drop_activities(decision.previous_owner_id)
 
         event = "reception" if decision.outcome == ap.RETURNING else "registration"
         lead._attribution_log(
@@ -638,17 +928,36 @@ class CrmLead(models.Model):
         Unregistered contact creates no ownership: such a lead is taken over
         as the customer's lead, and the receiver becomes its owner.
         """
+        national = phonenumbers.format_number(
+            phonenumbers.parse(phone_e164), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        digits = "".join(char for char in national if char.isdigit()).lstrip("0")
         domain = [
+            "|",
             ("phone_sanitized", "=", phone_e164),
+            ("phone_mobile_search", "like", digits),
             ("company_id", "in", [company.id, False]),
             ("attribution_state", "=", False),
             ("active", "=", True),
         ]
-        if lead_hint:
-            hinted = self.search(domain + [("id", "=", lead_hint.id)], limit=1)
-            if hinted:
-                return hinted
-        return self.search(domain, order="create_date desc, id desc", limit=1)
+        candidates = self.search(domain, order="create_date desc, id desc", limit=20)
+
+        def same_phone(lead):
+            # the lead's own country may differ (an Odoo company set to another
+            # country): read its numbers as the customer country's (A2)
+            for number in (lead.phone, lead.mobile):
+                if number:
+                    try:
+                        if self._attribution_parse_phone(number, company)[0] == phone_e164:
+                            return True
+                    except ValidationError:
+                        continue
+            return False
+
+        matching = candidates.filtered(same_phone)
+        if lead_hint and lead_hint in matching:
+            return lead_hint
+        return matching[:1]
 
     @api.model
     def _attribution_new_partner(self, company, name, international):
@@ -723,7 +1032,7 @@ class CrmLead(models.Model):
         managed = self.sudo().filtered("attribution_state")
         managed._attribution_lock()
         for lead in managed:
-            policy = self._attribution_policy_for(lead.company_id or self.env.company)
+            policy = lead._attribution_policy()
             try:
                 result = ap.decide_follow_up(
                     lead._attribution_customer(), actor.id, at, kind, policy
@@ -735,8 +1044,7 @@ class CrmLead(models.Model):
                     ) from refusal
                 continue
             values = self._attribution_values(result.customer, result.reason, at)
-            owner_follow_up = actor.id == lead.user_id.id and result.rule != "E3"
-            if owner_follow_up:
+            if result.by_owner:
                 values["attribution_first_follow_up_due"] = result.first_follow_up_due or False
                 lead._attribution_complete_first_follow_up()
             lead._attribution_write(values)
@@ -755,46 +1063,634 @@ class CrmLead(models.Model):
         return results
 
     # ------------------------------------------------------------------
-    # BUSINESS: closing and manager decisions (E7, H5)
+    # BUSINESS: closing (E7, E8)
     # ------------------------------------------------------------------
 
     def _attribution_close(self, at):
+        """A registered customer's deal is won: E7 locks, E8 gives it to the closer."""
         for lead in self:
-            customer, reason = ap.decide_close(lead._attribution_customer(), at)
-            lead._attribution_write(self._attribution_values(customer, reason, at))
-            lead._attribution_log("closing", reason, at, ownership_changed=False)
+            lead._attribution_close_by(lead.user_id.id or None, at)
         self.sudo().env.flush_all()
 
-    def _attribution_reopen(self, at):
+    def _attribution_reopen(self, at, lost=False):
+        """A won deal reopened or marked lost: protected again (E7)."""
         for lead in self:
-            policy = self._attribution_policy_for(lead.company_id or self.env.company)
-            customer, reason = ap.decide_reopen(lead._attribution_customer(), at, policy)
+            customer, reason = ap.decide_reopen(
+                lead._attribution_customer(), at, lead._attribution_policy(), lost=lost
+            )
             lead._attribution_write(self._attribution_values(customer, reason, at))
             lead._attribution_log("closing", reason, at, ownership_changed=False)
 
+    def _attribution_reorder(self, at):
+        """E8: another deal of a registered customer is won (a reorder)."""
+        Lead = self.sudo()
+        for deal in self:
+            customer_lead = Lead.search(
+                [
+                    ("partner_id", "=", deal.partner_id.id),
+                    ("attribution_state", "!=", False),
+                    ("company_id", "in", [deal.company_id.id, False]),
+                    ("id", "!=", deal.id),
+                ],
+                limit=1,
+            )
+            if customer_lead and customer_lead._attribution_policy().first_deal:
+                customer_lead._attribution_lock()
+                customer_lead._attribution_close_by(deal.user_id.id or None, at)
+
+    def _attribution_close_by(self, closer_id, at):
+        """E7 / E8: a deal of this customer was won by ``closer_id``."""
+        self.ensure_one()
+        customer, reason = ap.decide_close(
+            self._attribution_customer(), closer_id, at, self._attribution_policy()
+        )
+        before = self.user_id.id or False
+        self._attribution_write(self._attribution_values(customer, reason, at))
+        self._attribution_log(
+            "closing",
+            reason,
+            at,
+            previous_owner_id=before,
+            ownership_changed=before != (customer.owner_id or False),
+        )
+
+    # ------------------------------------------------------------------
+    # BUSINESS: the manager's decisions (E4, F1, F4, H5)
+    # ------------------------------------------------------------------
+
     def _attribution_apply_reassign(self, before, at):
-        """H5: a sales manager changed the owner in the form or by import."""
+        """H5 / F1 / F4 / E4: a sales manager changed the owner in the form or by import."""
         for lead in self:
             known = before[lead.id]
-            policy = self._attribution_policy_for(lead.company_id or self.env.company)
             new_owner = lead.user_id.id or None
             if new_owner is None:
                 raise UserError(
                     self.env._(
-                        "A registered customer cannot be left without an owner by editing "
-                        "the salesperson (H5)."
+                        "A registered customer cannot be left without an owner by editing the "
+                        "salesperson: give the customer up to the public pool instead (E5)."
                     )
                 )
-            customer, reason = ap.decide_reassign(known, new_owner, at, policy)
-            lead._attribution_write(self._attribution_values(customer, reason, at))
-            lead._attribution_cancel_first_follow_up()
-            lead._attribution_log(
-                "ownership",
-                reason,
-                at,
-                previous_owner_id=known.owner_id or False,
-                ownership_changed=True,
+            lead._attribution_check_salesperson(lead.user_id)
+            lead._attribution_apply(
+                pp.decide_assign, known, new_owner, at, lead._attribution_policy()
             )
+
+    def _attribution_apply(
+        self, decide, known, new_owner, at, policy, note=False, event="ownership"
+    ):
+        """Apply a manager's or owner's decision moving ownership; log it."""
+        self.ensure_one()
+        try:
+            customer, reason = decide(known, new_owner, at, policy)
+        except ap.Refusal as refusal:
+            raise UserError(self._attribution_render(refusal.reason)) from refusal
+        values = self._attribution_values(customer, reason, at)
+        values["attribution_first_follow_up_due"] = False  # E2 was the former owner's
+        self._attribution_write(values)
+        self._attribution_drop_activities(known.owner_id)
+        self._attribution_log(
+            event,
+            reason,
+            at,
+            previous_owner_id=known.owner_id or known.previous_owner_id or False,
+            ownership_changed=True,
+            note=note or False,
+        )
+        return customer, reason
+
+    def _attribution_assign(self, user, note, at=None, from_pool=False):
+        """The sales manager gives these customers to ``user`` (F1, F4, E4, H5).
+
+        ``from_pool``: the manager picked them on the pool screen; a customer
+        claimed meanwhile is refused rather than taken from its new owner.
+        """
+        at = at or self._attribution_now()
+        self._attribution_check_salesperson(user)
+        leads = self.sudo().with_context(active_test=False).filtered("attribution_state")
+        leads._attribution_lock()
+        for lead in leads:
+            if from_pool and lead.attribution_state != ap.POOL:
+                known = lead._attribution_customer()
+                try:
+                    pp.decide_claim(
+                        known, user.id, at, lead._attribution_policy(), pp.ClaimContext()
+                    )
+                except ap.Refusal as refusal:
+                    raise UserError(self._attribution_render(refusal.reason)) from refusal
+        for lead in leads:
+            lead._attribution_apply(
+                pp.decide_assign,
+                lead._attribution_customer(),
+                user.id,
+                at,
+                lead._attribution_policy(),
+                note=note,
+            )
+        leads.env.flush_all()
+        return leads
+
+    def _attribution_check_salesperson(self, user):
+        company = self.company_id[:1] or self.env.company
+        if not (
+            user.active
+            and not user.share
+            and company in user.company_ids
+            and user.has_group("sales_team.group_sale_salesman")
+        ):
+            raise UserError(
+                self.env._(
+                    "%(user)s cannot own customers: the owner must be an active salesperson "
+                    "of %(company)s.",
+                    user=user.name,
+                    company=company.name,
+                )
+            )
+
+    def _attribution_drop_activities(self, former_owner_id):
+        """The former owner's open activities on a customer they no longer own."""
+        if former_owner_id:
+            self.env["mail.activity"].sudo().search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("user_id", "=", former_owner_id),
+                ]
+            ).unlink()
+
+    def _attribution_render(self, reason):
+        return self.env["crm.attribution.ledger"]._attribution_render(reason)
+
+    # ------------------------------------------------------------------
+    # BUSINESS: the owner gives up (E5)
+    # ------------------------------------------------------------------
+
+    def _attribution_give_up(self, note, at=None):
+        """E5: the owner (or a manager) gives the customer up to the public pool."""
+        self.ensure_one()
+        at = at or self._attribution_now()
+        actor = self.env.user
+        lead = self.sudo()
+        lead._attribution_lock()
+        known = lead._attribution_customer()
+        if known is None:
+            raise UserError(self.env._("This lead is not a registered customer."))
+        try:
+            customer, reason = pp.decide_give_up(
+                known, actor.id, at, is_manager=actor.has_group("sales_team.group_sale_manager")
+            )
+        except ap.Refusal as refusal:
+            raise UserError(self._attribution_render(refusal.reason)) from refusal
+        values = self._attribution_values(customer, reason, at)
+        values["attribution_release_rule"] = reason.rule
+        lead._attribution_write(values)
+        lead._attribution_drop_activities(known.owner_id)
+        lead._attribution_log(
+            "release",
+            reason,
+            at,
+            previous_owner_id=known.owner_id,
+            ownership_changed=True,
+            note=note,
+        )
+        lead.env.flush_all()
+        return reason
+
+    # ------------------------------------------------------------------
+    # BUSINESS: claiming from the public pool (F1, F2)
+    # ------------------------------------------------------------------
+
+    def _attribution_claim(self, user=None, at=None):
+        """F1 / F2: ``user`` claims this pool customer, within the limits.
+
+        Claims of one salesperson are serialized by updating their user row
+        (so that limits are counted on fresh data), and the customer's row
+        is locked: of many salespeople claiming the same customer at once,
+        one wins and the others are refused once Odoo retries them.
+        """
+        self.ensure_one()
+        user = user or self.env.user
+        at = at or self._attribution_now()
+        if not user.has_group("sales_team.group_sale_salesman"):
+            raise UserError(
+                self.env._("Only salespeople can claim customers from the public pool.")
+            )
+        lead = self.sudo()
+        # F2: one claim at a time per salesperson; a concurrent claim that
+        # committed meanwhile makes this one fail to serialize and retry.
+        self.env.cr.execute(
+            SQL("UPDATE res_users SET attribution_last_claim = %s WHERE id = %s", at, user.id)
+        )
+        lead._attribution_lock()
+        known = lead._attribution_customer()
+        if known is None:
+            raise UserError(self.env._("This lead is not a registered customer."))
+        policy = lead._attribution_policy()
+        context = lead._attribution_claim_context(user, at)
+        try:
+            customer, reason = pp.decide_claim(known, user.id, at, policy, context)
+        except ap.Refusal as refusal:
+            raise UserError(self._attribution_render(refusal.reason)) from refusal
+        lead._attribution_write(self._attribution_values(customer, reason, at))
+        lead._attribution_log(
+            "claim",
+            reason,
+            at,
+            actor_id=user.id,
+            previous_owner_id=known.previous_owner_id or False,
+            ownership_changed=True,
+        )
+        lead.env.flush_all()
+        return reason
+
+    def _attribution_claim_context(self, user, at):
+        """What the F2 limits need to know about ``user`` claiming this customer."""
+        self.ensure_one()
+        self.env.flush_all()  # counted in SQL: pending ORM writes first
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*), min(attribution_protected_until)
+                  FROM crm_lead
+                 WHERE user_id = %s AND attribution_state = 'protected'
+                   AND attribution_protected_until > %s
+                """,
+                user.id,
+                at,
+            )
+        )
+        holding, frees_at = self.env.cr.fetchone()
+        tz = pytz.timezone(user.tz or "UTC")
+        local_day = (
+            pytz.utc.localize(at).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+        day_start = local_day.astimezone(pytz.utc).replace(tzinfo=None)
+        next_day = (local_day + timedelta(days=1)).astimezone(pytz.utc).replace(tzinfo=None)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*) FROM crm_attribution_ledger
+                 WHERE event = 'claim' AND actor_id = %s AND date >= %s
+                """,
+                user.id,
+                day_start,
+            )
+        )
+        claims_today = self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT max(date) FROM crm_attribution_ledger
+                 WHERE lead_id = %s AND previous_owner_id = %s AND ownership_changed
+                   AND (owner_id IS NULL OR owner_id != %s)
+                """,
+                self.id,
+                user.id,
+                user.id,
+            )
+        )
+        lost_at = self.env.cr.fetchone()[0]
+        return pp.ClaimContext(
+            holding=holding,
+            holding_frees_at=frees_at,
+            claims_today=claims_today,
+            next_day_at=next_day,
+            lost_at=lost_at,
+        )
+
+    # ------------------------------------------------------------------
+    # BUSINESS: departures (F4)
+    # ------------------------------------------------------------------
+
+    def _attribution_hand_over(self, at=None):
+        """F4: the owner of these customers left; hand them to the manager."""
+        at = at or self._attribution_now()
+        leads = self.sudo().with_context(active_test=False).filtered("attribution_state")
+        leads._attribution_lock()
+        rows, entries, former = {}, [], defaultdict(list)
+        for lead in leads:
+            known = lead._attribution_customer()
+            decided = pp.decide_departure(known, at)
+            if not decided:
+                continue
+            customer, reason = decided
+            values = self._attribution_values(customer, reason, at)
+            values["attribution_release_rule"] = (
+                reason.rule if customer.state == ap.HANDOVER else False
+            )
+            rows[lead.id] = values
+            entries.append((lead, reason, known.owner_id))
+            former[known.owner_id].append(lead)
+        if not rows:
+            return leads.browse()
+        handed = leads.browse(list(rows))
+        handed._attribution_bulk_write(rows)
+        handed._attribution_bulk_log(
+            [
+                (
+                    lead,
+                    "handover",
+                    reason,
+                    at,
+                    {
+                        "previous_owner_id": owner,
+                        "ownership_changed": lead.attribution_state == ap.HANDOVER,
+                    },
+                )
+                for lead, reason, owner in entries
+            ]
+        )
+        for owner_id, owner_leads in former.items():
+            leads.browse([lead.id for lead in owner_leads])._attribution_drop_activities(owner_id)
+        handed._attribution_notify_managers(at)
+        return handed
+
+    def _attribution_notify_managers(self, at):
+        """F4: tell the sales managers of the teams what is on their handover list."""
+        by_manager = defaultdict(lambda: self.browse())
+        for lead in self:
+            if lead.team_id.user_id:
+                by_manager[lead.team_id.user_id] |= lead
+        for manager, leads in by_manager.items():
+            body = self.with_context(lang=manager.lang).env._(
+                "%(count)s customers of a salesperson who left are on your handover "
+                "list (F4): %(names)s",
+                count=len(leads),
+                names=", ".join(leads[:20].mapped("name")) + ("…" if len(leads) > 20 else ""),
+            )
+            self.env["mail.thread"].sudo().message_notify(
+                partner_ids=manager.partner_id.ids,
+                body=body,
+                subject=self.env._("Customer handover (F4)"),
+                model=self._name,
+                res_id=leads[:1].id,
+            )
+
+    # ------------------------------------------------------------------
+    # BUSINESS: scheduled sweeps (E3, C2, E6, E8)
+    # ------------------------------------------------------------------
+
+    _DUE_FROM = """
+          FROM crm_lead l
+          LEFT JOIN res_company c ON c.id = l.company_id
+          LEFT JOIN crm_team t ON t.id = l.team_id AND t.attribution_override
+    """
+
+    @api.model
+    def _attribution_due(self, kind, at, limit=None):
+        """Ids of the customers due for the release (E3, C2, E8) or the
+        reminder (E6) sweep, in deadline order, locked (SKIP LOCKED: rows a
+        registration or claim holds now are left for the next batch).
+        With ``limit=None``, only count them."""
+        self.env.flush_all()  # the SQL below must see pending ORM writes
+        if kind == "release":
+            where = SQL(
+                """
+                l.attribution_state = 'protected' AND l.attribution_protected_until <= %s
+                AND COALESCE(t.attribution_release, c.attribution_release, TRUE)
+                """,
+                at,
+            )
+        else:
+            days = SQL("COALESCE(t.attribution_reminder_days, c.attribution_reminder_days, 0)")
+            where = SQL(
+                """
+                l.attribution_state = 'protected'
+                AND l.attribution_protected_until > %s
+                AND l.attribution_protected_until <= %s + make_interval(days => %s)
+                AND %s > 0
+                AND l.attribution_reminded_until IS DISTINCT FROM l.attribution_protected_until
+                AND l.user_id IS NOT NULL
+                """,
+                at,
+                at,
+                days,
+                days,
+            )
+        if limit is None:
+            self.env.cr.execute(SQL("SELECT count(*) %s WHERE %s", SQL(self._DUE_FROM), where))
+            return self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.id %s WHERE %s
+                 ORDER BY l.attribution_protected_until, l.id
+                 LIMIT %s
+                   FOR UPDATE OF l SKIP LOCKED
+                """,
+                SQL(self._DUE_FROM),
+                where,
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _cron_attribution_release(self, batch_size=1000):
+        """E3 / C2 / E8: release one batch of ended protections to the public
+        pool, and report progress so that Odoo calls again until done.
+
+        Each batch is one transaction: killed at any point, the batch is
+        rolled back and the next run takes the same customers again; a
+        released customer is no longer due, so none is released twice.
+        """
+        at = self._attribution_now()
+        ids = self._attribution_due("release", at, limit=batch_size)
+        leads = self.sudo().browse(ids)
+        released = leads._attribution_release(at)
+        remaining = self._attribution_due("release", at)
+        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+        return len(released), remaining
+
+    def _attribution_release(self, at):
+        """Release these customers (all due) to the pool in one go."""
+        rows, entries, former = {}, [], defaultdict(list)
+        for lead in self:
+            known = lead._attribution_customer()
+            decided = pp.decide_release(known, at, lead._attribution_policy())
+            if not decided:
+                continue
+            customer, reason = decided
+            values = self._attribution_values(customer, reason, at)
+            values["attribution_release_rule"] = reason.rule
+            rows[lead.id] = values
+            entries.append(
+                (
+                    lead,
+                    "release",
+                    reason,
+                    at,
+                    {"previous_owner_id": known.owner_id, "ownership_changed": True},
+                )
+            )
+            former[known.owner_id].append(lead.id)
+        if not rows:
+            return self.browse()
+        released = self.browse(list(rows))
+        released._attribution_bulk_write(rows)
+        released._attribution_bulk_log(entries)
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", released.ids),
+                    ("user_id", "in", list(former)),
+                ]
+            )
+        )
+        activities.unlink()
+        self._attribution_notify_owners(
+            former,
+            self.env._("Customers released to the public pool"),
+            "%(count)s of your customers went to the public pool after their protection ended "
+            "without follow-up (E3, C2, E8): %(names)s",
+        )
+        return released
+
+    @api.model
+    def _cron_attribution_remind(self, batch_size=1000):
+        """E6: remind owners, one batch at a time, of protections ending soon."""
+        at = self._attribution_now()
+        ids = self._attribution_due("remind", at, limit=batch_size)
+        leads = self.sudo().browse(ids)
+        reminded = leads._attribution_remind(at)
+        remaining = self._attribution_due("remind", at)
+        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+        return len(reminded), remaining
+
+    def _attribution_remind(self, at):
+        rows, entries, activities, owners = {}, [], [], defaultdict(list)
+        activity_type = self.env.ref(REMINDER_TYPE)
+        for lead in self:
+            decided = pp.decide_reminder(
+                lead._attribution_customer(), at, lead._attribution_policy()
+            )
+            if not decided:
+                continue
+            customer, reason = decided
+            rows[lead.id] = {"attribution_reminded_until": customer.reminded_until}
+            entries.append((lead, "reminder", reason, at, {"ownership_changed": False}))
+            owner = lead.user_id
+            local_until = fields.Datetime.context_timestamp(
+                self.with_context(tz=owner.tz or "UTC"), customer.protected_until
+            )
+            activities.append(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(self._name),
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": owner.id,
+                    "date_deadline": local_until.date(),
+                    "summary": activity_type.summary,
+                }
+            )
+            owners[owner.id].append(lead.id)
+        if not rows:
+            return self.browse()
+        reminded = self.browse(list(rows))
+        reminded._attribution_bulk_write(rows)
+        reminded._attribution_bulk_log(entries)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            activities
+        )
+        self._attribution_notify_owners(
+            owners,
+            self.env._("Protection ending soon"),
+            "The protection of %(count)s of your customers ends within days (E6): follow them "
+            "up or they go to the public pool: %(names)s",
+        )
+        return reminded
+
+    def _attribution_notify_owners(self, lead_ids_by_owner, subject, message):
+        """One notification per (former) owner for a whole batch."""
+        Users = self.env["res.users"].sudo()
+        for owner_id, lead_ids in lead_ids_by_owner.items():
+            owner = Users.browse(owner_id)
+            if not owner.exists() or not owner.active:
+                continue
+            leads = self.browse(lead_ids)
+            env = self.with_context(lang=owner.lang).env
+            body = env._(
+                message,
+                count=len(leads),
+                names=", ".join(leads[:20].mapped("name")) + ("…" if len(leads) > 20 else ""),
+            )
+            self.env["mail.thread"].sudo().message_notify(
+                partner_ids=owner.partner_id.ids,
+                body=body,
+                subject=env._(subject),
+            )
+
+    # ------------------------------------------------------------------
+    # BUSINESS: set-based writes for the sweeps
+    # ------------------------------------------------------------------
+
+    def _attribution_bulk_write(self, rows):
+        """Write per-lead attribution values for many leads in one statement.
+
+        ``rows``: ``{lead_id: values}``, every ``values`` with the same keys
+        (attribution fields, ``user_id``). The sweeps use this instead of a
+        write per lead; it bypasses mail tracking (the sweeps notify owners
+        and write the ledger themselves).
+        """
+        fnames = list(next(iter(rows.values())))
+        columns = [SQL.identifier(fname) for fname in fnames]
+        casts = [self._fields[fname].column_type[1] for fname in fnames]
+        now = fields.Datetime.now()
+        values_sql = SQL(", ").join(
+            SQL(
+                "(%s, %s)",
+                lead_id,
+                SQL(", ").join(
+                    SQL("%s::%s", self._attribution_sql_value(fname, values[fname]), SQL(cast))
+                    for fname, cast in zip(fnames, casts, strict=True)
+                ),
+            )
+            for lead_id, values in rows.items()
+        )
+        assignments = SQL(", ").join(SQL("%s = v.%s", column, column) for column in columns)
+        extra = (
+            SQL(", date_open = NULL")
+            if "user_id" in fnames and not any(v["user_id"] for v in rows.values())
+            else SQL()
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead AS l
+                   SET %s, write_uid = %s, write_date = %s %s
+                  FROM (VALUES %s) AS v(id, %s)
+                 WHERE l.id = v.id
+                """,
+                assignments,
+                self.env.uid,
+                now,
+                extra,
+                values_sql,
+                SQL(", ").join(columns),
+            )
+        )
+        self.invalidate_recordset([*fnames, "write_uid", "write_date", "date_open"])
+
+    def _attribution_sql_value(self, fname, value):
+        field = self._fields[fname]
+        if field.type == "json":
+            return json.dumps(value) if value else None
+        if field.type == "boolean":
+            return bool(value)
+        return value or None
+
+    def _attribution_bulk_log(self, entries):
+        """Create many ledger entries at once: ``(lead, event, reason, at, values)``."""
+        Ledger = self.env["crm.attribution.ledger"].sudo()
+        Ledger.create(
+            [
+                Ledger._attribution_prepare(lead, event, reason, date=at, **values)
+                for lead, event, reason, at, values in entries
+            ]
+        )
 
     # ------------------------------------------------------------------
     # DEMO
@@ -846,8 +1742,8 @@ class CrmLead(models.Model):
         # E7: a customer followed up and closed: ownership is locked.
         zhou = register(reception, "周敏", "137-5555-0104", "visit", liu, 25)
         follow_up(zhou, "call", 23, "客户确认预算")
-        follow_up(zhou, "visit", 12, "带家人二次看房")
-        zhou.with_user(liu).with_context(attribution_now=ago(2)).action_set_won()
+        follow_up(zhou, "visit", 14, "带家人二次看房")
+        zhou.with_user(liu).action_set_won()
 
         # A3: a channel registration (渠道报备) from a roadshow.
         register(
@@ -887,4 +1783,25 @@ class CrmLead(models.Model):
 
         # A2: a landline caller.
         register(zhang, "何先生", "021-5555 0109", "call", zhang, 1)
+
+        # C2 / E6: a caller whose call period ends in two days: Liu is reminded.
+        register(liu, "马女士", "158 5555 0111", "call", liu, 13, note="询问车位")
+
+        # E5: a customer who refused to buy, given up by the owner to the pool.
+        huang = register(reception, "黄先生", "137 5555 0110", "visit", wang, 9)
+        huang.with_user(wang)._attribution_give_up("客户明确表示预算不足，暂不考虑", at=ago(4))
+
+        # H1: Zheng asks for Zhang instead of Li; Li has to accept or decline.
+        self.env["crm.attribution.change.request"].with_user(li).create(
+            {
+                "lead_id": zheng.id,
+                "requested_user_id": zhang.id,
+                "reason": "客户希望由张伟接待，住得近",
+            }
+        )
+
+        # E3 / E6: the scheduled sweeps, run once now: the customer never
+        # followed up goes to the public pool, owners are reminded.
+        self._cron_attribution_release()
+        self._cron_attribution_remind()
         return True

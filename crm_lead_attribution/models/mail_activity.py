@@ -1,9 +1,7 @@
 from odoo import models
 
+from ..tools import attribution_policy as ap
 from .crm_lead import SKIP_ACTIVITY_FOLLOW_UP
-
-# E1: what a done activity counts as, by activity type category.
-FOLLOW_UP_BY_CATEGORY = {"phonecall": "call", "meeting": "meeting"}
 
 
 class MailActivity(models.Model):
@@ -16,7 +14,7 @@ class MailActivity(models.Model):
         follow_ups = [
             (
                 activity.res_id,
-                FOLLOW_UP_BY_CATEGORY.get(activity.activity_category, "activity"),
+                ap.follow_up_kind_for_activity(activity.activity_category),
                 activity.summary or activity.activity_type_id.name,
             )
             for activity in self

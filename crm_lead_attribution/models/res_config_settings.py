@@ -16,6 +16,28 @@ class ResConfigSettings(models.TransientModel):
     attribution_first_follow_up_days = fields.Integer(
         related="company_id.attribution_first_follow_up_days", readonly=False
     )
+    attribution_reminder_days = fields.Integer(
+        related="company_id.attribution_reminder_days", readonly=False
+    )
+    attribution_release = fields.Boolean(related="company_id.attribution_release", readonly=False)
+    attribution_conversion_days = fields.Integer(
+        related="company_id.attribution_conversion_days", readonly=False
+    )
+    attribution_first_deal = fields.Boolean(
+        related="company_id.attribution_first_deal", readonly=False
+    )
+    attribution_first_deal_days = fields.Integer(
+        related="company_id.attribution_first_deal_days", readonly=False
+    )
+    attribution_holding_limit = fields.Integer(
+        related="company_id.attribution_holding_limit", readonly=False
+    )
+    attribution_daily_claim_limit = fields.Integer(
+        related="company_id.attribution_daily_claim_limit", readonly=False
+    )
+    attribution_cooldown_days = fields.Integer(
+        related="company_id.attribution_cooldown_days", readonly=False
+    )
     attribution_phone_country_id = fields.Many2one(
         related="company_id.attribution_phone_country_id", readonly=False
     )

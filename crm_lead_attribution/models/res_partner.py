@@ -33,6 +33,20 @@ class ResPartner(models.Model):
         for partner in self:
             partner.attribution_referral_count = counts.get(partner, 0)
 
+    def write(self, vals):
+        result = super().write(vals)
+        if {"phone", "mobile"}.intersection(vals):
+            # A2: the customer's lead takes the contact's new phone (crm's
+            # computed lead phone); the phone identity follows it.
+            leads = (
+                self.env["crm.lead"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("partner_id", "in", self.ids), ("attribution_state", "!=", False)])
+            )
+            leads._attribution_sync_identity()
+        return result
+
     @api.constrains("attribution_referrer_id")
     def _check_attribution_referrer(self):
         if self._has_cycle("attribution_referrer_id"):

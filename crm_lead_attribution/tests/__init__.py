@@ -4,4 +4,7 @@ from . import test_follow_up
 from . import test_ledger
 from . import test_security
 from . import test_settings
+from . import test_lifecycle
+from . import test_demo
 from . import test_concurrency
+from . import test_sweep_interrupted

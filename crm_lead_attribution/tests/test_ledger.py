@@ -53,9 +53,13 @@ class TestLedger(AttributionCase):
         self.env["ir.module.module"].search(
             [("name", "=", "crm_lead_attribution")]
         )._update_translations(["zh_CN"])
-        entry = self.ledger(self.lead_of("13800138000"))[0]
-        self.assertIn("新客户", entry.with_context(lang="zh_CN").reason)
-        self.assertIn("New customer", entry.with_context(lang="en_US").reason)
+        first, returning = self.ledger(self.lead_of("13800138000"))
+        self.assertIn("新客户", first.with_context(lang="zh_CN").reason)
+        self.assertIn("New customer", first.with_context(lang="en_US").reason)
+        # the kind of registration inside the sentence is translated too
+        chinese = returning.with_context(lang="zh_CN").reason
+        self.assertIn("来访", chinese)
+        self.assertNotIn("visit", chinese)
 
     def test_i1_nobody_edits_or_deletes_entries(self):
         """I1: not the salesperson, not the manager, not the superuser."""

@@ -113,3 +113,35 @@ class TestPhoneIdentity(AttributionCase):
             lead.phone = "13900139000"
         with self.assertRefused(ValidationError, "must keep a phone number"):
             lead.phone = False
+
+    def test_a2_changing_the_contacts_phone_moves_the_identity(self):
+        """A2: the phone changed on the contact is the customer's phone from then on."""
+        self.desk(self.alice, "张三", "13800138000")
+        lead = self.lead_of("13800138000")
+        lead.partner_id.with_user(self.alice).phone = "139 3333 4444"
+        self.assertEqual(lead.phone, "139 3333 4444")
+        self.assertEqual(self.lead_of("13933334444"), lead)
+        self.assertEqual(self.desk(self.bob, "张三", "13933334444").outcome, "returning")
+
+    def test_a3_unregistered_lead_of_a_company_in_another_country_is_adopted(self):
+        """A2 / A3: a hand-entered number is read as the customer phone country's."""
+        self.company.country_id = self.env.ref("base.us")
+        manual = (
+            self.env["crm.lead"]
+            .with_user(self.alice)
+            .create(
+                {"name": "Walk-in noted by hand", "phone": "13855556666", "user_id": self.alice.id}
+            )
+        )
+        self.assertNotEqual(manual.phone_sanitized, "+8613855556666")
+        wizard = self.desk(self.reception, "张三", "138 5555 6666", receiver=self.bob)
+        self.assertEqual(wizard.outcome, "new")
+        self.assertEqual(self.lead_of("13855556666"), manual)
+        self.assertEqual(manual.sudo().user_id, self.bob)
+
+    def test_a2_phone_country_cannot_change_under_registered_customers(self):
+        """A2: once customers are identified by +86 numbers, the country stays."""
+        self.desk(self.alice, "张三", "13800138000")
+        with self.assertRefused(ValidationError, "changing the country"):
+            self.company.attribution_phone_country_id = self.env.ref("base.us")
+        self.assertEqual(self.company.attribution_phone_country_id, self.env.ref("base.cn"))

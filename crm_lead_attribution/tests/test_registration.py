@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import T0, AttributionCase
@@ -89,7 +90,7 @@ class TestRegistration(AttributionCase):
         self.assertEqual(self.lead_of("13611113333").attribution_source_channel, "referral")
         self.assertEqual(referral.rule, "B2")
 
-    def test_wizard_previews_the_outcome_before_saving(self):
+    def test_a2_wizard_previews_the_outcome_before_saving(self):
         """A2: typing the phone shows new or returning, owner, deadline, rule and reason."""
         self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
         with self.at(T0 + timedelta(days=3)):
@@ -242,7 +243,7 @@ class TestRegistration(AttributionCase):
         self.assertEqual(manual.sudo().attribution_state, "protected")
         self.assertEqual(manual.sudo().partner_id.name, "张三")
 
-    def test_lead_form_register_button_prefills_the_desk(self):
+    def test_a2_lead_form_register_button_prefills_the_desk(self):
         """The lead form opens the desk for its customer."""
         self.desk(self.alice, "张三", "13800138000")
         lead = self.lead_of("13800138000").with_user(self.alice)
@@ -265,3 +266,43 @@ class TestRegistration(AttributionCase):
         self.assertEqual(
             (fresh.state, fresh.kind, fresh.receiver_id), ("draft", "visit", self.alice)
         )
+
+    def test_a2_merging_keeps_the_registered_customer(self):
+        """A2: merging with a duplicate keeps the registered lead; two customers never merge."""
+        self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
+        lead = self.lead_of("13800138000")
+        duplicate = self.env["crm.lead"].create(
+            {
+                "name": "Duplicate",
+                "type": "opportunity",
+                "user_id": self.alice.id,
+                "stage_id": self.env.ref("crm.stage_lead3").id,
+            }
+        )
+        merged = (lead | duplicate).with_user(self.alice).merge_opportunity()
+        self.assertEqual(merged, lead)
+        self.assertFalse(duplicate.exists())
+        self.assertEqual(self.lead_of("13800138000"), lead)
+        self.desk(self.reception, "李四", "13900139000", receiver=self.alice)
+        with self.assertRefused(UserError, "cannot be merged"):
+            (lead | self.lead_of("13900139000")).with_user(self.alice).merge_opportunity()
+
+    def test_b3_returning_customer_brings_a_lost_lead_back(self):
+        """B3: the owner's lost customer visits again: the lead is back in the pipeline."""
+        self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
+        lead = self.lead_of("13800138000")
+        lead.with_user(self.alice).action_set_lost()
+        with self.at(T0 + timedelta(days=2)):
+            wizard = self.desk(self.reception, "张三", "13800138000", receiver=self.bob)
+        self.assertEqual((wizard.outcome, wizard.owner_id), ("returning", self.alice))
+        self.assertTrue(lead.active)
+
+    def test_e7_a_won_deal_marked_lost_is_protected_again(self):
+        """E7: a cancelled deal (won, then lost) is protected again, and says so."""
+        self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
+        lead = self.lead_of("13800138000")
+        lead.with_user(self.alice).action_set_won()
+        with self.at(T0 + timedelta(days=3)):
+            lead.with_user(self.alice).action_set_lost()
+        self.assertEqual(lead.attribution_state, "protected")
+        self.assertIn("marked lost", self.ledger(lead)[-1].reason)

@@ -22,7 +22,7 @@ class TestSecurity(AttributionCase):
         self.alice_lead = self.lead_of("13800138000")
         self.bob_lead = self.lead_of("13900139000")
 
-    def test_reception_sees_outcome_but_no_customer_record(self):
+    def test_b3_reception_sees_outcome_but_no_customer_record(self):
         """Reception registers and sees owner and reason, but cannot read leads."""
         with self.at(T0 + timedelta(hours=1)):
             wizard = self.desk(self.reception, "张三", "13800138000", receiver=self.carol)
@@ -45,7 +45,7 @@ class TestSecurity(AttributionCase):
             menu, self.env["ir.ui.menu"].with_user(self.reception).search([("id", "=", menu.id)])
         )
 
-    def test_salesperson_sees_and_edits_only_own_customers(self):
+    def test_f3_salesperson_sees_and_edits_only_own_customers(self):
         """Salespeople see and edit their own customers only."""
         Lead = self.env["crm.lead"].with_user(self.alice)
         visible = Lead.search([("attribution_state", "!=", False)])
@@ -56,7 +56,7 @@ class TestSecurity(AttributionCase):
         with self.assertRaises(AccessError):
             self.bob_lead.with_user(self.alice).write({"description": "x"})
 
-    def test_salesperson_views_render_with_attribution(self):
+    def test_i1_salesperson_views_render_with_attribution(self):
         """The lead form, kanban, list and search views show the attribution."""
         Lead = self.env["crm.lead"].with_user(self.alice)
         views = Lead.get_views(
@@ -106,7 +106,7 @@ class TestSecurity(AttributionCase):
         with self.assertRefused(UserError, "without an owner"):
             self.alice_lead.with_user(self.manager).write({"user_id": False})
 
-    def test_manager_sees_everything(self):
+    def test_h5_manager_sees_everything(self):
         Lead = self.env["crm.lead"].with_user(self.manager)
         both = self.alice_lead | self.bob_lead
         self.assertEqual(Lead.search([("id", "in", both.ids)]), both)
@@ -119,3 +119,60 @@ class TestSecurity(AttributionCase):
         self.assertEqual(len(identities), 2)
         with self.assertRaises(AccessError):
             self.env["crm.attribution.identity"].with_user(self.alice).search([])
+
+    def test_i1_a_context_key_does_not_unlock_the_guard(self):
+        """I1 / H1: the services' context flag means nothing outside sudo."""
+        trick = {"crm_lead_attribution_write": True}
+        lead = self.alice_lead.with_user(self.alice).with_context(**trick)
+        with self.assertRefused(UserError, "attribution rules only"):
+            lead.write({"attribution_protected_until": T0 + timedelta(days=999)})
+        with self.assertRefused(UserError, "Only a sales manager"):
+            lead.write({"user_id": self.bob.id})
+        with self.assertRefused(UserError, "attribution rules only"):
+            self.env["crm.lead"].with_user(self.alice).with_context(**trick).create(
+                {"name": "Forged", "attribution_state": "locked", "attribution_rule": "B2"}
+            )
+        self.assertEqual(self.alice_lead.attribution_protected_until, T0 + timedelta(days=10))
+
+    def test_i1_time_is_not_taken_from_the_context(self):
+        """B3 / E3: a client cannot register "in the future" to make a customer expire."""
+        forged = {"attribution_now": T0 + timedelta(days=30)}
+        wizard = (
+            self.env["crm.attribution.register"]
+            .with_user(self.bob)
+            .with_context(**forged)
+            .create({"name": "张三", "phone": "13800138000", "receiver_id": self.bob.id})
+        )
+        wizard.with_context(**forged).action_register()
+        self.assertEqual((wizard.outcome, wizard.owner_id), ("returning", self.alice))
+        self.assertEqual(self.ledger(self.alice_lead)[-1].date, T0)
+
+    def test_b3_the_desk_cannot_be_made_to_show_another_customer(self):
+        """B3 / F3: the desk's outcome fields are its own; a lead hint must be readable."""
+        Desk = self.env["crm.attribution.register"].with_user(self.reception)
+        wizard = Desk.create(
+            {
+                "name": "x",
+                "phone": "13700137000",
+                "receiver_id": self.bob.id,
+                "result_lead_id": self.alice_lead.id,
+                "state": "done",
+                "rule": "X9",
+            }
+        )
+        self.assertFalse(wizard.result_lead_id)
+        self.assertEqual(wizard.state, "draft")
+        wizard.write({"result_lead_id": self.alice_lead.id})
+        self.assertFalse(wizard.result_lead_id)
+        with self.assertRaises(AccessError):
+            Desk.create({"name": "x", "phone": "1", "lead_hint_id": self.alice_lead.id})
+
+    def test_i1_salesperson_cannot_delete_a_registered_customer(self):
+        """I1 / E5: a salesperson gives a customer up instead of deleting it."""
+        with self.assertRefused(UserError, "cannot be deleted"):
+            self.alice_lead.with_user(self.alice).unlink()
+        self.alice_lead.with_user(self.manager).unlink()
+        self.assertFalse(self.alice_lead.exists())
+        self.assertEqual(
+            self.desk(self.reception, "张三", "13800138000", receiver=self.carol).outcome, "new"
+        )

@@ -10,7 +10,7 @@ from .common import T0, AttributionCase
 class TestSettings(AttributionCase):
     """Settings › CRM › Customer Attribution: protection days (E2, E3, C2), per company."""
 
-    def test_settings_change_the_policy(self):
+    def test_e2_e3_settings_change_the_policy(self):
         """E3 / E2: the days set by the admin are the days the rules use."""
         settings = Form(self.env["res.config.settings"].with_user(self.admin))
         settings.attribution_visit_days = 7
@@ -33,7 +33,7 @@ class TestSettings(AttributionCase):
             T0 + timedelta(days=30),
         )
 
-    def test_zero_or_negative_days_are_refused(self):
+    def test_e3_zero_or_negative_days_are_refused(self):
         """Positive whole numbers only: a clear error and nothing saved."""
         for field in (
             "attribution_visit_days",
@@ -49,7 +49,7 @@ class TestSettings(AttributionCase):
                 self.env.invalidate_all()  # read back what the database kept
                 self.assertGreater(self.company[field], 0)
 
-    def test_settings_are_per_company(self):
+    def test_e3_settings_are_per_company(self):
         other = self.env["res.company"].create(
             {"name": "Second Office", "attribution_visit_days": 20}
         )
@@ -57,7 +57,7 @@ class TestSettings(AttributionCase):
         self.assertEqual(other._attribution_policy().visit_days, 20)
         self.assertEqual(self.company._attribution_policy().visit_days, 10)
 
-    def test_settings_view_has_the_attribution_block(self):
+    def test_e3_settings_view_has_the_attribution_block(self):
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("attribution_visit_days", arch)
         self.assertIn("crm_lead_attribution_block", arch)

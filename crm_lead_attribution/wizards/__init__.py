@@ -1,2 +1,4 @@
 from . import crm_attribution_register
 from . import crm_attribution_follow_up
+from . import crm_attribution_reassign
+from . import crm_attribution_give_up

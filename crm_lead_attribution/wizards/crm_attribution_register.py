@@ -65,6 +65,37 @@ class CrmAttributionRegister(models.TransientModel):
         salesman = self.env.ref("sales_team.group_sale_salesman")
         return [("share", "=", False), ("groups_id", "in", salesman.ids)]
 
+    RESULT_FIELDS = (
+        "state",
+        "outcome",
+        "owner_id",
+        "owner_since",
+        "protected_until",
+        "rule",
+        "reason",
+        "problem",
+        "result_lead_id",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The outcome is the desk's to compute, and the lead hint must be a
+        # lead the user may read: a client cannot make the desk show another
+        # customer's record through them.
+        for vals in vals_list:
+            for fname in self.RESULT_FIELDS:
+                vals.pop(fname, None)
+            if vals.get("lead_hint_id"):
+                self.env["crm.lead"].browse(vals["lead_hint_id"]).check_access("read")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            vals = {key: value for key, value in vals.items() if key not in self.RESULT_FIELDS}
+            if vals.get("lead_hint_id"):
+                self.env["crm.lead"].browse(vals["lead_hint_id"]).check_access("read")
+        return super().write(vals)
+
     @api.depends("kind")
     def _compute_source_channel(self):
         for wizard in self:
@@ -125,7 +156,7 @@ class CrmAttributionRegister(models.TransientModel):
             lead_hint=self.lead_hint_id,
         )
         customer = decision.customer
-        self.write(
+        self.sudo().write(
             {
                 "state": "done",
                 "outcome": decision.outcome,

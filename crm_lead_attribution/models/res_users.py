@@ -1,0 +1,33 @@
+from odoo import fields, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    attribution_last_claim = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="Technical: the salesperson's last claim from the public pool. "
+        "Updating it serializes one salesperson's claims, so the limits (F2) "
+        "count fresh data.",
+    )
+
+    def write(self, vals):
+        leaving = self.browse()
+        if "active" in vals and not vals["active"]:
+            leaving = self.filtered("active")
+        result = super().write(vals)
+        if leaving:
+            # F4: a departing salesperson's customers go to the sales manager
+            leads = (
+                self.env["crm.lead"]
+                .sudo()
+                .search(
+                    [
+                        ("user_id", "in", leaving.ids),
+                        ("attribution_state", "in", ("protected", "locked")),
+                    ]
+                )
+            )
+            leads._attribution_hand_over()
+        return result
