@@ -14,6 +14,7 @@ from odoo.addons.phone_validation.tools import phone_validation
 
 from ..tools import attribution_policy as ap
 from ..tools import pool_policy as pp
+from ..tools.attribution_policy import _lt
 from .crm_team import EXCLUDE_OWNERLESS
 
 try:
@@ -27,6 +28,43 @@ WRITE_FLAG = "crm_lead_attribution_write"
 SKIP_ACTIVITY_FOLLOW_UP = "crm_lead_attribution_skip_follow_up"
 FIRST_FOLLOW_UP_TYPE = "crm_lead_attribution.mail_activity_type_first_follow_up"
 REMINDER_TYPE = "crm_lead_attribution.mail_activity_type_protection_ending"
+
+# What the sweeps read of a customer (see _attribution_customer).
+SWEEP_FIELDS = [
+    "name",
+    "user_id",
+    "company_id",
+    "team_id",
+    "attribution_state",
+    "attribution_protected_until",
+    "attribution_first_receiver_id",
+    "attribution_first_contact_date",
+    "attribution_owner_since",
+    "attribution_ownership_kind",
+    "attribution_visited",
+    "attribution_last_follow_up",
+    "attribution_source_channel",
+    "attribution_handover",
+    "attribution_previous_owner_id",
+    "attribution_pool_since",
+    "attribution_reminded_until",
+]
+
+# Notifications of the sweeps, translated into each owner's language.
+RELEASED_SUBJECT = _lt("Customers released to the public pool")
+RELEASED_MESSAGE = _lt(
+    "%(count)s of your customers went to the public pool after their protection ended "
+    "without follow-up (E3, C2, E8): %(names)s"
+)
+HANDOVER_SUBJECT = _lt("Customer handover (F4)")
+HANDOVER_MESSAGE = _lt(
+    "%(count)s customers of a salesperson who left are on your handover list (F4): %(names)s"
+)
+REMINDED_SUBJECT = _lt("Protection ending soon")
+REMINDED_MESSAGE = _lt(
+    "The protection of %(count)s of your customers ends within days (E6): follow them "
+    "up or they go to the public pool: %(names)s"
+)
 
 # Fields only the attribution rules set (I1): not writable through the UI or RPC.
 PROTECTED_FIELDS = frozenset(
@@ -333,6 +371,16 @@ class CrmLead(models.Model):
             tablename=self._table,
             expressions=["attribution_protected_until", "id"],
             where="attribution_state = 'protected'",
+        )
+        # E6: the ones not yet reminded of their deadline, so that reminded
+        # customers leave the index and each batch starts where work is
+        create_index(
+            self.env.cr,
+            indexname="crm_lead_attribution_to_remind_index",
+            tablename=self._table,
+            expressions=["attribution_protected_until", "id"],
+            where="attribution_state = 'protected' "
+            "AND attribution_reminded_until IS DISTINCT FROM attribution_protected_until",
         )
         return result
 
@@ -643,7 +691,7 @@ class CrmLead(models.Model):
         Ledger = self.env["crm.attribution.ledger"].sudo()
         return Ledger.create(Ledger._attribution_prepare(self, event, reason, date=at, **values))
 
-    def _attribution_first_follow_up_activities(self):
+    def _attribution_first_follow_up_activities(self, types=(FIRST_FOLLOW_UP_TYPE,)):
         return (
             self.env["mail.activity"]
             .sudo()
@@ -651,7 +699,7 @@ class CrmLead(models.Model):
                 [
                     ("res_model", "=", self._name),
                     ("res_id", "in", self.ids),
-                    ("activity_type_id", "=", self.env.ref(FIRST_FOLLOW_UP_TYPE).id),
+                    ("activity_type_id", "in", [self.env.ref(xmlid).id for xmlid in types]),
                 ]
             )
         )
@@ -661,11 +709,14 @@ class CrmLead(models.Model):
         self._attribution_first_follow_up_activities().unlink()
 
     def _attribution_complete_first_follow_up(self):
-        """The owner followed up: the E2 activity is done (without counting twice)."""
-        activities = self._attribution_first_follow_up_activities()
+        """The owner followed up: the E2 first follow-up and the E6 reminders
+        are done (without counting as follow-ups twice)."""
+        activities = self._attribution_first_follow_up_activities(
+            (FIRST_FOLLOW_UP_TYPE, REMINDER_TYPE)
+        )
         if activities:
             activities.with_context(**{SKIP_ACTIVITY_FOLLOW_UP: True}).action_feedback(
-                feedback=self.env._("Done by the follow-up logged by the owner (E2).")
+                feedback=self.env._("Done by the follow-up logged by the owner (E2, E6).")
             )
 
     def _attribution_schedule_first_follow_up(self, due):
@@ -1406,83 +1457,120 @@ class CrmLead(models.Model):
 
     def _attribution_notify_managers(self, at):
         """F4: tell the sales managers of the teams what is on their handover list."""
-        by_manager = defaultdict(lambda: self.browse())
+        by_manager = defaultdict(list)
         for lead in self:
             if lead.team_id.user_id:
-                by_manager[lead.team_id.user_id] |= lead
-        for manager, leads in by_manager.items():
-            body = self.with_context(lang=manager.lang).env._(
-                "%(count)s customers of a salesperson who left are on your handover "
-                "list (F4): %(names)s",
-                count=len(leads),
-                names=", ".join(leads[:20].mapped("name")) + ("…" if len(leads) > 20 else ""),
-            )
-            self.env["mail.thread"].sudo().message_notify(
-                partner_ids=manager.partner_id.ids,
-                body=body,
-                subject=self.env._("Customer handover (F4)"),
-                model=self._name,
-                res_id=leads[:1].id,
-            )
+                by_manager[lead.team_id.user_id.id].append(lead.id)
+        self._attribution_notify_owners(by_manager, HANDOVER_SUBJECT, HANDOVER_MESSAGE)
 
     # ------------------------------------------------------------------
     # BUSINESS: scheduled sweeps (E3, C2, E6, E8)
     # ------------------------------------------------------------------
 
-    _DUE_FROM = """
-          FROM crm_lead l
-          LEFT JOIN res_company c ON c.id = l.company_id
-          LEFT JOIN crm_team t ON t.id = l.team_id AND t.attribution_override
-    """
+    @api.model
+    def _attribution_due_condition(self, kind, at):
+        """The SQL condition on ``crm_lead l`` for customers due for the
+        release (E3, C2, E8) or the reminder (E6) sweep.
+
+        The policy of each company and of each team overriding it is read
+        here and turned into constants, so that the condition is a range on
+        the partial index of protected deadlines (no join per row).
+        """
+        teams = (
+            self.env["crm.team"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("attribution_override", "=", True)])
+        )
+        companies = self.env["res.company"].sudo().search([])
+        branches = []
+
+        def due(policy):
+            if kind == "release":
+                if not policy.release:
+                    return None
+                return SQL("l.attribution_protected_until <= %s", at)
+            if not policy.reminder_days:
+                return None
+            return SQL(
+                """l.attribution_protected_until > %s
+                   AND l.attribution_protected_until <= %s
+                   AND l.attribution_reminded_until IS DISTINCT FROM l.attribution_protected_until
+                   AND l.user_id IS NOT NULL""",
+                at,
+                at + timedelta(days=policy.reminder_days),
+            )
+
+        for team in teams:
+            condition = due(team._attribution_policy())
+            if condition:
+                branches.append(SQL("(l.team_id = %s AND %s)", team.id, condition))
+        not_overridden = (
+            SQL("(l.team_id IS NULL OR l.team_id NOT IN %s)", tuple(teams.ids)) if teams else None
+        )
+        for company in companies:
+            condition = due(company._attribution_policy())
+            if not condition:
+                continue
+            scope = [condition]
+            if len(companies) > 1:
+                scope.append(SQL("l.company_id = %s", company.id))
+            if not_overridden:
+                scope.append(not_overridden)
+            branches.append(SQL("(%s)", SQL(" AND ").join(scope)))
+        if not branches:
+            return SQL("FALSE")
+        return SQL("l.attribution_state = 'protected' AND (%s)", SQL(" OR ").join(branches))
 
     @api.model
-    def _attribution_due(self, kind, at, limit=None):
+    def _attribution_due(self, kind, at, limit=None, count_up_to=None):
         """Ids of the customers due for the release (E3, C2, E8) or the
         reminder (E6) sweep, in deadline order, locked (SKIP LOCKED: rows a
         registration or claim holds now are left for the next batch).
-        With ``limit=None``, only count them."""
+        With ``limit=None``, only count them, up to ``count_up_to``."""
         self.env.flush_all()  # the SQL below must see pending ORM writes
-        if kind == "release":
-            where = SQL(
-                """
-                l.attribution_state = 'protected' AND l.attribution_protected_until <= %s
-                AND COALESCE(t.attribution_release, c.attribution_release, TRUE)
-                """,
-                at,
-            )
-        else:
-            days = SQL("COALESCE(t.attribution_reminder_days, c.attribution_reminder_days, 0)")
-            where = SQL(
-                """
-                l.attribution_state = 'protected'
-                AND l.attribution_protected_until > %s
-                AND l.attribution_protected_until <= %s + make_interval(days => %s)
-                AND %s > 0
-                AND l.attribution_reminded_until IS DISTINCT FROM l.attribution_protected_until
-                AND l.user_id IS NOT NULL
-                """,
-                at,
-                at,
-                days,
-                days,
-            )
+        where = self._attribution_due_condition(kind, at)
         if limit is None:
-            self.env.cr.execute(SQL("SELECT count(*) %s WHERE %s", SQL(self._DUE_FROM), where))
+            cap = SQL("LIMIT %s", count_up_to) if count_up_to else SQL()
+            self.env.cr.execute(
+                SQL(
+                    "SELECT count(*) FROM (SELECT 1 FROM crm_lead l WHERE %s %s) AS due", where, cap
+                )
+            )
             return self.env.cr.fetchone()[0]
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.id %s WHERE %s
+                SELECT l.id FROM crm_lead l WHERE %s
                  ORDER BY l.attribution_protected_until, l.id
                  LIMIT %s
                    FOR UPDATE OF l SKIP LOCKED
                 """,
-                SQL(self._DUE_FROM),
                 where,
                 limit,
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _attribution_sweep_session(self):
+        """Settings for this batch's transaction only. PostgreSQL's JIT would
+        compile the sweeps' short queries on 1M-lead tables (their estimated
+        cost passes its threshold) and spend more time compiling than running."""
+        self.env.cr.execute("SET LOCAL jit = off")
+
+    @api.model
+    def _attribution_remaining(self, kind, at, done, batch_size):
+        """What a sweep reports as remaining (``_notify_progress``).
+
+        Counted up to ten batches ahead: Odoo's cron runner calls a job at
+        most ten times in a row (MAX_BATCH_PER_CRON_JOB) and only needs to
+        know whether work is left; counting every due customer of a large
+        backlog at each batch would cost more than the batch. A batch that
+        was not full found everything due (but rows locked by others)."""
+        if done < batch_size:
+            return 0
+        return self._attribution_due(kind, at, count_up_to=10 * batch_size)
 
     @api.model
     def _cron_attribution_release(self, batch_size=1000):
@@ -1494,19 +1582,33 @@ class CrmLead(models.Model):
         released customer is no longer due, so none is released twice.
         """
         at = self._attribution_now()
+        self._attribution_sweep_session()
         ids = self._attribution_due("release", at, limit=batch_size)
         leads = self.sudo().browse(ids)
         released = leads._attribution_release(at)
-        remaining = self._attribution_due("release", at)
+        remaining = self._attribution_remaining("release", at, len(ids), batch_size)
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         return len(released), remaining
+
+    def _attribution_sweep_batch(self):
+        """Read a sweep's batch in one query and the policies once per team
+        and company: ``(lead, ap.Customer, ap.Policy)`` for each lead."""
+        self.fetch(SWEEP_FIELDS)
+        policies = {}
+        for lead in self:
+            key = (
+                lead.company_id.id,
+                lead.team_id.id if lead.team_id.attribution_override else False,
+            )
+            if key not in policies:
+                policies[key] = lead._attribution_policy()
+            yield lead, lead._attribution_customer(), policies[key]
 
     def _attribution_release(self, at):
         """Release these customers (all due) to the pool in one go."""
         rows, entries, former = {}, [], defaultdict(list)
-        for lead in self:
-            known = lead._attribution_customer()
-            decided = pp.decide_release(known, at, lead._attribution_policy())
+        for lead, known, policy in self._attribution_sweep_batch():
+            decided = pp.decide_release(known, at, policy)
             if not decided:
                 continue
             customer, reason = decided
@@ -1540,32 +1642,26 @@ class CrmLead(models.Model):
             )
         )
         activities.unlink()
-        self._attribution_notify_owners(
-            former,
-            self.env._("Customers released to the public pool"),
-            "%(count)s of your customers went to the public pool after their protection ended "
-            "without follow-up (E3, C2, E8): %(names)s",
-        )
+        self._attribution_notify_owners(former, RELEASED_SUBJECT, RELEASED_MESSAGE)
         return released
 
     @api.model
     def _cron_attribution_remind(self, batch_size=1000):
         """E6: remind owners, one batch at a time, of protections ending soon."""
         at = self._attribution_now()
+        self._attribution_sweep_session()
         ids = self._attribution_due("remind", at, limit=batch_size)
         leads = self.sudo().browse(ids)
         reminded = leads._attribution_remind(at)
-        remaining = self._attribution_due("remind", at)
+        remaining = self._attribution_remaining("remind", at, len(ids), batch_size)
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         return len(reminded), remaining
 
     def _attribution_remind(self, at):
         rows, entries, activities, owners = {}, [], [], defaultdict(list)
         activity_type = self.env.ref(REMINDER_TYPE)
-        for lead in self:
-            decided = pp.decide_reminder(
-                lead._attribution_customer(), at, lead._attribution_policy()
-            )
+        for lead, known, policy in self._attribution_sweep_batch():
+            decided = pp.decide_reminder(known, at, policy)
             if not decided:
                 continue
             customer, reason = decided
@@ -1575,35 +1671,20 @@ class CrmLead(models.Model):
             local_until = fields.Datetime.context_timestamp(
                 self.with_context(tz=owner.tz or "UTC"), customer.protected_until
             )
-            activities.append(
-                {
-                    "res_model_id": self.env["ir.model"]._get_id(self._name),
-                    "res_id": lead.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": owner.id,
-                    "date_deadline": local_until.date(),
-                    "summary": activity_type.summary,
-                }
-            )
+            activities.append((lead.id, owner.id, local_until.date()))
             owners[owner.id].append(lead.id)
         if not rows:
             return self.browse()
         reminded = self.browse(list(rows))
         reminded._attribution_bulk_write(rows)
         reminded._attribution_bulk_log(entries)
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
-            activities
-        )
-        self._attribution_notify_owners(
-            owners,
-            self.env._("Protection ending soon"),
-            "The protection of %(count)s of your customers ends within days (E6): follow them "
-            "up or they go to the public pool: %(names)s",
-        )
+        reminded._attribution_bulk_activities(activities, activity_type)
+        self._attribution_notify_owners(owners, REMINDED_SUBJECT, REMINDED_MESSAGE)
         return reminded
 
     def _attribution_notify_owners(self, lead_ids_by_owner, subject, message):
-        """One notification per (former) owner for a whole batch."""
+        """One notification per user (former owner, owner or manager) for a
+        whole batch, in the user's language."""
         Users = self.env["res.users"].sudo()
         for owner_id, lead_ids in lead_ids_by_owner.items():
             owner = Users.browse(owner_id)
@@ -1631,48 +1712,49 @@ class CrmLead(models.Model):
 
         ``rows``: ``{lead_id: values}``, every ``values`` with the same keys
         (attribution fields, ``user_id``). The sweeps use this instead of a
-        write per lead; it bypasses mail tracking (the sweeps notify owners
-        and write the ledger themselves).
+        write per lead: one ``UPDATE .. FROM unnest(arrays)``. It bypasses mail
+        tracking (the sweeps notify owners and write the ledger themselves).
         """
         fnames = list(next(iter(rows.values())))
+        arrays = [list(rows)] + [
+            [self._attribution_sql_value(fname, values[fname]) for values in rows.values()]
+            for fname in fnames
+        ]
+        types = ["int4"] + [self._attribution_sql_type(fname) for fname in fnames]
         columns = [SQL.identifier(fname) for fname in fnames]
-        casts = [self._fields[fname].column_type[1] for fname in fnames]
-        now = fields.Datetime.now()
-        values_sql = SQL(", ").join(
-            SQL(
-                "(%s, %s)",
-                lead_id,
-                SQL(", ").join(
-                    SQL("%s::%s", self._attribution_sql_value(fname, values[fname]), SQL(cast))
-                    for fname, cast in zip(fnames, casts, strict=True)
-                ),
-            )
-            for lead_id, values in rows.items()
+        assignments = SQL(", ").join(
+            SQL("%s = v.%s::%s", column, column, SQL(self._fields[fname].column_type[1]))
+            for column, fname in zip(columns, fnames, strict=True)
         )
-        assignments = SQL(", ").join(SQL("%s = v.%s", column, column) for column in columns)
-        extra = (
-            SQL(", date_open = NULL")
-            if "user_id" in fnames and not any(v["user_id"] for v in rows.values())
-            else SQL()
-        )
+        extra = SQL()
+        if "user_id" in fnames and not any(values["user_id"] for values in rows.values()):
+            extra = SQL(", date_open = NULL")  # as crm.lead.write does when the user is cleared
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE crm_lead AS l
                    SET %s, write_uid = %s, write_date = %s %s
-                  FROM (VALUES %s) AS v(id, %s)
+                  FROM unnest(%s) AS v(id, %s)
                  WHERE l.id = v.id
                 """,
                 assignments,
                 self.env.uid,
-                now,
+                fields.Datetime.now(),
                 extra,
-                values_sql,
+                SQL(", ").join(
+                    SQL("%s::%s[]", array, SQL(sql_type))
+                    for array, sql_type in zip(arrays, types, strict=True)
+                ),
                 SQL(", ").join(columns),
             )
         )
         self.invalidate_recordset([*fnames, "write_uid", "write_date", "date_open"])
+
+    def _attribution_sql_type(self, fname):
+        """The array element type to send a field's values in (JSON as text)."""
+        field = self._fields[fname]
+        return "text" if field.type == "json" else field.column_type[1]
 
     def _attribution_sql_value(self, fname, value):
         field = self._fields[fname]
@@ -1680,17 +1762,117 @@ class CrmLead(models.Model):
             return json.dumps(value) if value else None
         if field.type == "boolean":
             return bool(value)
+        if field.type == "many2one":
+            return value.id if isinstance(value, models.BaseModel) else (value or None)
         return value or None
 
     def _attribution_bulk_log(self, entries):
-        """Create many ledger entries at once: ``(lead, event, reason, at, values)``."""
-        Ledger = self.env["crm.attribution.ledger"].sudo()
-        Ledger.create(
-            [
-                Ledger._attribution_prepare(lead, event, reason, date=at, **values)
-                for lead, event, reason, at, values in entries
-            ]
+        """Append many ledger entries (I1) in one statement.
+
+        ``entries``: ``(lead, event, reason, at, values)`` with ``values``
+        among ``previous_owner_id``, ``ownership_changed``, ``note``,
+        ``actor_id``. The customer's name, phone, owner, state and deadline
+        are read from the lead as it is now, like ``_attribution_prepare``.
+        """
+        Ledger = self.env["crm.attribution.ledger"]
+        actor = self.env.uid
+        columns = {
+            "lead_id": ("int4", [lead.id for lead, *_rest in entries]),
+            "event": ("varchar", [event for _lead, event, *_rest in entries]),
+            "rule": ("varchar", [reason.rule for _lead, _event, reason, *_rest in entries]),
+            "reason_message": (
+                "text",
+                [reason.message for _lead, _event, reason, *_rest in entries],
+            ),
+            "reason_args": (
+                "text",
+                [
+                    json.dumps(Ledger._attribution_dump_args(reason.args))
+                    for _l, _e, reason, *_r in entries
+                ],
+            ),
+            "date": ("timestamp", [at for _lead, _event, _reason, at, _values in entries]),
+            "actor_id": ("int4", [values.get("actor_id", actor) for *_rest, values in entries]),
+            "previous_owner_id": (
+                "int4",
+                [values.get("previous_owner_id") or None for *_rest, values in entries],
+            ),
+            "ownership_changed": (
+                "bool",
+                [bool(values.get("ownership_changed")) for *_rest, values in entries],
+            ),
+            "note": ("text", [values.get("note") or None for *_rest, values in entries]),
+        }
+        names = list(columns)
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_attribution_ledger (
+                    lead_id, event, rule, reason_message, reason_args, date, actor_id,
+                    previous_owner_id, ownership_changed, note,
+                    company_id, partner_id, customer_name, phone, owner_id, state,
+                    protected_until, create_uid, create_date, write_uid, write_date
+                )
+                SELECT v.lead_id, v.event, v.rule, v.reason_message, v.reason_args::jsonb, v.date,
+                       v.actor_id, v.previous_owner_id, v.ownership_changed, v.note,
+                       coalesce(l.company_id, %s), l.partner_id,
+                       coalesce(p.name, l.contact_name, l.name),
+                       coalesce(l.phone_sanitized, l.phone),
+                       l.user_id, l.attribution_state, l.attribution_protected_until,
+                       %s, %s, %s, %s
+                  FROM unnest(%s) AS v(%s)
+                  JOIN crm_lead l ON l.id = v.lead_id
+                  LEFT JOIN res_partner p ON p.id = l.partner_id
+                """,
+                self.env.company.id,
+                actor,
+                now,
+                actor,
+                now,
+                SQL(", ").join(
+                    SQL("%s::%s[]", columns[name][1], SQL(columns[name][0])) for name in names
+                ),
+                SQL(", ").join(SQL.identifier(name) for name in names),
+            )
         )
+
+    def _attribution_bulk_activities(self, rows, activity_type):
+        """Schedule one activity per ``(lead_id, user_id, date_deadline)``
+        in one statement (E6 reminders), as system activities."""
+        now = fields.Datetime.now()
+        lead_ids, user_ids, deadlines = zip(*rows, strict=True)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_activity (
+                    res_model_id, res_model, res_id, res_name, activity_type_id, summary,
+                    user_id, date_deadline, automated, active,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT %s, %s, v.lead_id, l.name, %s, %s, v.user_id, v.deadline, TRUE, TRUE,
+                       %s, %s, %s, %s
+                  FROM unnest(%s::int4[], %s::int4[], %s::date[]) AS v(lead_id, user_id, deadline)
+                  JOIN crm_lead l ON l.id = v.lead_id
+                """,
+                self.env["ir.model"]._get_id(self._name),
+                self._name,
+                activity_type.id,
+                activity_type.summary,
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+                list(lead_ids),
+                list(user_ids),
+                list(deadlines),
+            )
+        )
+        self.invalidate_recordset(["activity_ids"])
+        for user in self.env["res.users"].browse(set(user_ids)):
+            user._bus_send("mail.activity/updated", {"activity_created": True})
 
     # ------------------------------------------------------------------
     # DEMO

@@ -95,8 +95,15 @@ class TestRemindersAndRelease(LifecycleCase):
         # a follow-up opens a new protection period, reminded again in time
         with self.at(T0 + 8 * DAY):
             lead.with_user(self.alice)._attribution_log_follow_up("call")
+        self.assertFalse(reminders(), "the follow-up did what the reminder asked")
         self.sweep_all(T0 + 15 * DAY, "_cron_attribution_remind")
+        self.assertEqual(len(reminders()), 1)
         self.assertEqual(self.ledger(lead).mapped("event").count("reminder"), 2)
+        # the reminder is an ordinary activity: done by the owner, it is a follow-up (E1)
+        with self.at(T0 + 16 * DAY):
+            reminders().with_user(self.alice).action_feedback(feedback="已回访")
+        self.assertEqual(self.ledger(lead)[-1].event, "follow_up")
+        self.assertEqual(lead.attribution_protected_until, T0 + 26 * DAY)
 
     def test_e3_release_clears_the_owner_and_notifies(self):
         """E3: protection ended: owner cleared, pool state, ledger, former owner notified."""
