@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Benchmark: the release sweep (E3) and the reminder sweep (E6) with
+1,000,000 leads, 100,000 of them due.
+
+    python3 bench/bench_release.py [--leads 1000000] [--due 100000]
+
+Uses the bench database of ``bench_lookup.py`` (``cla_bench``, created and
+loaded with SQL when missing). For each sweep:
+
+1. 100,000 of the 1,000,000 registered leads are made due with SQL (every
+   tenth lead): protection ended an hour ago (release), or ends in two days
+   (reminder, 3 days before);
+2. baseline, same run: a naive loop that handles one customer at a time
+   (decides, writes the lead through the ORM with tracking, posts a message
+   for the owner, schedules the activity for a reminder, appends the ledger
+   entry) is timed on a sample of due customers (500 by default) in a
+   transaction rolled back afterwards, and extrapolated to all due customers;
+3. the sweep itself runs in a separate process, batch after batch in
+   committed transactions as Odoo's cron runner calls it, until nothing
+   remains; its wall time and peak memory (resident set) are measured;
+4. the result is checked: every due customer handled exactly once, one
+   ledger entry each.
+
+Targets: all batches in at most 60 s, at least 20 times faster than the
+naive loop, peak memory under 500 MB. Writes ``bench/results/release.json``.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchdata import open_database, peak_memory_mb
+
+HERE = Path(__file__).resolve()
+BENCH = "name LIKE 'Bench customer %%'"
+
+RESET_SQL = f"""
+UPDATE crm_lead
+   SET attribution_state = 'protected',
+       user_id = attribution_first_receiver_id,
+       attribution_protected_until = now() AT TIME ZONE 'UTC' + interval '10 days',
+       attribution_reminded_until = NULL,
+       attribution_previous_owner_id = NULL,
+       attribution_pool_since = NULL,
+       attribution_release_rule = NULL
+ WHERE {BENCH}
+   AND (attribution_state != 'protected'
+        OR attribution_protected_until < now() AT TIME ZONE 'UTC' + interval '9 days'
+        OR attribution_reminded_until IS NOT NULL)
+"""
+DUE_SQL = {
+    "release": "now() AT TIME ZONE 'UTC' - interval '1 hour'",
+    "remind": "now() AT TIME ZONE 'UTC' + interval '2 days'",
+}
+METHOD = {"release": "_cron_attribution_release", "remind": "_cron_attribution_remind"}
+EVENT = {"release": "release", "remind": "reminder"}
+
+
+def make_due(env, kind, leads, due):
+    """Reset the bench customers, then make every (leads/due)-th one due."""
+    cr = env.cr
+    started = time.perf_counter()
+    cr.execute(
+        "DELETE FROM crm_attribution_ledger WHERE event IN ('release', 'reminder') AND lead_id IN "
+        f"(SELECT id FROM crm_lead WHERE {BENCH})"
+    )
+    reminder = env.ref("crm_lead_attribution.mail_activity_type_protection_ending").id
+    cr.execute("DELETE FROM mail_activity WHERE activity_type_id = %s", [reminder])
+    cr.execute(RESET_SQL)
+    step = leads // due
+    cr.execute(
+        f"""
+        UPDATE crm_lead SET attribution_protected_until = {DUE_SQL[kind]}
+         WHERE {BENCH} AND (substr(phone_sanitized, 7)::int) %% %s = 0
+        """,
+        [step],
+    )
+    made = cr.rowcount
+    cr.commit()
+    vacuum(env.cr.dbname)
+    print(f"{kind}: {made} customers made due in {time.perf_counter() - started:.1f} s", flush=True)
+    return made
+
+
+def vacuum(db):
+    """Clean the bench table after the mass updates above (outside any
+    transaction), so that each run measures the sweep, not the bloat of the
+    previous runs."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
+    _name, info = connection_info_for(db)
+    connection = psycopg2.connect(**info)
+    connection.autocommit = True
+    with connection.cursor() as cr:
+        cr.execute("VACUUM ANALYZE crm_lead")
+        cr.execute("VACUUM ANALYZE crm_attribution_ledger")
+        cr.execute("VACUUM ANALYZE mail_activity")
+    connection.close()
+
+
+def naive(env, kind, sample):
+    """One customer at a time, the way a plain loop over records would."""
+    from odoo.addons.crm_lead_attribution.models.crm_lead import REMINDER_TYPE, WRITE_FLAG
+    from odoo.addons.crm_lead_attribution.tools import pool_policy as pp
+
+    Lead = env["crm.lead"].with_context(**{WRITE_FLAG: True})
+    at = Lead._attribution_now()
+    ids = Lead._attribution_due(kind, at, limit=sample)
+    decide = pp.decide_release if kind == "release" else pp.decide_reminder
+    started = time.perf_counter()
+    for lead in Lead.browse(ids):
+        known = lead._attribution_customer()
+        customer, reason = decide(known, at, lead._attribution_policy())
+        text = lead._attribution_render(reason)
+        if kind == "remind":
+            lead.activity_schedule(REMINDER_TYPE, user_id=known.owner_id, note=text)
+        lead.write(Lead._attribution_values(customer, reason, at))
+        lead.message_post(
+            body=text, partner_ids=env["res.users"].browse(known.owner_id).partner_id.ids
+        )
+        lead._attribution_log(EVENT[kind], reason, at, previous_owner_id=known.owner_id)
+    env.flush_all()
+    elapsed = time.perf_counter() - started
+    env.cr.rollback()
+    return elapsed, len(ids)
+
+
+def sweep_phase(options):
+    """Run in the child process: the sweep, batch after batch, committed."""
+    from harness import write_config
+
+    import odoo
+    from odoo.modules.registry import Registry
+
+    config = write_config(Path(options.workdir))
+    odoo.tools.config.parse_config(["-c", str(config)])
+    registry = Registry(options.db)
+    started = time.perf_counter()
+    batches = handled = 0
+    while True:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            done, remaining = getattr(env["crm.lead"], METHOD[options.kind])(
+                batch_size=options.batch
+            )
+        batches += 1
+        handled += done
+        if not remaining:
+            break
+    print(
+        json.dumps(
+            {
+                "seconds": round(time.perf_counter() - started, 2),
+                "batches": batches,
+                "handled": handled,
+                "peak_memory_mb": round(peak_memory_mb(), 1),
+            }
+        )
+    )
+
+
+def run_sweep(options, kind):
+    import tempfile
+
+    workdir = tempfile.mkdtemp(prefix="cla-bench-sweep-")
+    cmd = [
+        sys.executable, str(HERE), "--phase", "sweep", "--kind", kind, "--db", options.db,
+        "--batch", str(options.batch), "--workdir", workdir,
+    ]  # fmt: skip
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def check(env, kind, due):
+    """Every due customer handled once: one ledger entry each."""
+    env.cr.execute(
+        f"""
+        SELECT count(*), count(DISTINCT lead_id) FROM crm_attribution_ledger
+         WHERE event = %s AND lead_id IN (SELECT id FROM crm_lead WHERE {BENCH})
+        """,
+        [EVENT[kind]],
+    )
+    entries, leads = env.cr.fetchone()
+    return {"ledger_entries": entries, "customers": leads, "exactly_once": entries == leads == due}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=500, help="customers timed in the naive loop")
+    parser.add_argument("--db", default="cla_bench")
+    parser.add_argument("--fresh", action="store_true", help="recreate the bench database")
+    parser.add_argument("--phase", choices=["all", "sweep"], default="all")
+    parser.add_argument("--kind", choices=["release", "remind"])
+    parser.add_argument("--workdir")
+    options = parser.parse_args()
+    if options.phase == "sweep":
+        sweep_phase(options)
+        return 0
+
+    odoo, registry, _users = open_database(options.db, not options.fresh, options.leads)
+    if odoo is None:
+        print(f"benchmark SKIPPED: {registry}")
+        return 0
+    report = {"leads": options.leads, "due": options.due, "batch_size": options.batch}
+    met = True
+    for kind in ("release", "remind"):
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            due = make_due(env, kind, options.leads, options.due)
+            naive_seconds, sampled = naive(env, kind, options.sample)
+        per_customer = naive_seconds / sampled
+        sweep = run_sweep(options, kind)
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            verified = check(env, kind, due)
+        extrapolated = per_customer * due
+        ratio = extrapolated / sweep["seconds"]
+        result = {
+            "due_customers": due,
+            "sweep": sweep,
+            "naive_sample": sampled,
+            "naive_ms_per_customer": round(per_customer * 1000, 2),
+            "naive_extrapolated_seconds": round(extrapolated, 1),
+            "speedup": round(ratio, 1),
+            "check": verified,
+            "targets": {"seconds<=60": sweep["seconds"] <= 60, "speedup>=20": ratio >= 20,
+                        "memory<500MB": sweep["peak_memory_mb"] < 500},
+        }  # fmt: skip
+        met = met and all(result["targets"].values()) and verified["exactly_once"]
+        report[kind] = result
+        print(json.dumps({kind: result}, indent=2), flush=True)
+    report["targets_met"] = met
+    out = HERE.parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "release.json").write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
