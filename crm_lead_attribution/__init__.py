@@ -1,9 +1,23 @@
 from . import models
 from . import wizards
 
+# Activity types of this add-on: their activities go with it.
+ACTIVITY_TYPES = (
+    "crm_lead_attribution.mail_activity_type_first_follow_up",
+    "crm_lead_attribution.mail_activity_type_protection_ending",
+    "crm_lead_attribution.mail_activity_type_change_request",
+)
+
 
 def uninstall_hook(env):
-    """The ledger refuses deletion through the ORM (I1); uninstalling the
-    add-on drops it with its table. Empty it first so that the users it
-    points to (the demo users, say) can be removed with the add-on's data."""
+    """The ledger refuses deletion through the ORM (I1) and the change
+    requests and prompts (E2, E6, H1 activities) point to users and activity
+    types; uninstalling the add-on drops them with it. Empty them first so
+    that what they point to (the demo users, the activity types) can be
+    removed with the add-on's data."""
     env.cr.execute("DELETE FROM crm_attribution_ledger")
+    env.cr.execute("DELETE FROM crm_attribution_change_request")
+    types = [env.ref(xmlid, raise_if_not_found=False) for xmlid in ACTIVITY_TYPES]
+    type_ids = tuple(activity_type.id for activity_type in types if activity_type)
+    if type_ids:
+        env.cr.execute("DELETE FROM mail_activity WHERE activity_type_id IN %s", [type_ids])

@@ -164,6 +164,9 @@ def step_odoo(keep):
             != 0
         )
 
+        banner(f"uninstall from {demo_db} (demo data, after the tests)")
+        failures += check_uninstall(config, demo_db, workdir)
+
         banner(f"install without demo data into {bare_db}, then uninstall")
         log = workdir / "odoo-nodemo.log"
         rc = run_odoo(
@@ -190,7 +193,8 @@ import sys
 module = env["ir.module.module"].search([("name", "=", "{MODULE}")])
 assert module.state == "installed", module.state
 registered = env["crm.lead"].search_count([("attribution_state", "!=", False)])
-assert registered == 0, "demo customers in a database without demo data"
+with_demo = bool(env.ref("{MODULE}.demo_team_sales_office", raise_if_not_found=False))
+assert with_demo or registered == 0, "demo customers in a database without demo data"
 module.button_immediate_uninstall()
 env.cr.commit()
 env.cr.execute("SELECT state FROM ir_module_module WHERE name = %s", ["{MODULE}"])
@@ -207,15 +211,17 @@ env.cr.execute(
 columns = [row[0] for row in env.cr.fetchall()]
 env.cr.execute("SELECT count(*) FROM ir_model_data WHERE module = %s", ["{MODULE}"])
 xmlids = env.cr.fetchone()[0]
-print("uninstall check:", state, tables, columns, xmlids)
-sys.exit(0 if (state, tables, columns, xmlids) == ("uninstalled", [], [], 0) else 3)
+env.cr.execute("SELECT count(*) FROM res_users WHERE login LIKE 'cla.%%'")
+demo_users = env.cr.fetchone()[0]
+print("uninstall check:", state, tables, columns, xmlids, demo_users)
+sys.exit(0 if (state, tables, columns, xmlids, demo_users) == ("uninstalled", [], [], 0, 0) else 3)
 """
 
 
 def check_uninstall(config, database, workdir):
     script = workdir / "uninstall.py"
     script.write_text(UNINSTALL_SCRIPT)
-    log = workdir / "odoo-uninstall.log"
+    log = workdir / f"odoo-uninstall-{database}.log"
     cmd = [PYTHON, "-m", "odoo", "shell", "-c", str(config), "-d", database, "--log-level=warn"]
     print("$ " + " ".join(cmd) + f" < {script}", flush=True)
     with open(script, encoding="utf-8") as stdin, open(log, "w", encoding="utf-8") as out:
@@ -226,7 +232,7 @@ def check_uninstall(config, database, workdir):
     for line in text.splitlines():
         if line.startswith("uninstall check:"):
             print("  " + line)
-    if rc != 0 or "uninstall check: uninstalled [] [] 0" not in text:
+    if rc != 0 or "uninstall check: uninstalled [] [] 0 0" not in text:
         print(f"uninstall FAILED (exit {rc}); log: {log}")
         print(textwrap.indent(text[-3000:], "  "))
         return 1

@@ -1,5 +1,7 @@
 from odoo import models
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 
 class CrmTeamMember(models.Model):
     _inherit = "crm.team.member"
@@ -18,7 +20,10 @@ class CrmTeamMember(models.Model):
 
     def _attribution_hand_over(self):
         """F4: a salesperson removed from a sales team hands that team's
-        customers to the sales manager."""
+        customers to the sales manager (not when this add-on is being
+        uninstalled with its demo data)."""
+        if self.env.context.get(MODULE_UNINSTALL_FLAG):
+            return
         Lead = self.env["crm.lead"].sudo()
         for member in self:
             Lead.search(

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -14,7 +16,11 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         leaving = self.browse()
-        if "active" in vals and not vals["active"]:
+        if (
+            "active" in vals
+            and not vals["active"]
+            and not self.env.context.get(MODULE_UNINSTALL_FLAG)
+        ):
             leaving = self.filtered("active")
         result = super().write(vals)
         if leaving:
