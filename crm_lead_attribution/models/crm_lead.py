@@ -854,7 +854,10 @@ class CrmLead(models.Model):
     def _attribution_find_customer(self, company, phone_e164):
         """The registered lead of a phone (判客), or an empty recordset (A2)."""
         identity = self.env["crm.attribution.identity"]._find(company, phone_e164)
-        return identity.lead_id.with_context(active_test=False).exists()
+        lead = identity.lead_id.with_context(active_test=False).exists()
+        # read what the decision needs, not the lead's hundred other fields
+        lead.fetch(SWEEP_FIELDS)
+        return lead
 
     @api.model
     def _attribution_decide(self, company, registration, lead, receiver):
