@@ -164,9 +164,12 @@ def test_f1_claim_from_the_pool_gives_a_fresh_protection():
     assert (claimed.owner_id, claimed.state, claimed.owner_since) == (BOB, ap.PROTECTED, at)
     assert claimed.protected_until == at + timedelta(days=10)
     with pytest.raises(ap.Refusal) as refusal:
-        pp.decide_claim(claimed, CAROL, at, POLICY, pp.ClaimContext())
+        pp.decide_claim(claimed, CAROL, at, POLICY, pp.ClaimContext(), taken_from_pool=True)
     assert refusal.value.reason.rule == "F1"
-    assert refusal.value.reason.args["owner"] == ap.UserRef(BOB)
+    assert refusal.value.reason.args["owner"] == ap.UserRef(BOB)  # public in the pool before
+    with pytest.raises(ap.Refusal) as refusal:
+        pp.decide_claim(owned(), CAROL, at, POLICY, pp.ClaimContext())
+    assert "owner" not in refusal.value.reason.args  # never in the pool: no name given
 
 
 def test_f2_holding_limit_says_when_it_lifts():
@@ -297,3 +300,64 @@ def test_policy_limits_accept_zero_and_refuse_negatives():
     )
     problems = ap.Policy(reminder_days=-1, first_deal_days=0, holding_limit=-2).problems()
     assert problems == ["first_deal_days", "reminder_days", "holding_limit"]
+
+
+def test_f2_self_registration_of_a_pool_or_expired_customer_is_a_claim():
+    """F2 / E3: registering an ownerless or expired customer to oneself obeys the claim limits."""
+    known = owned()  # Alice's, protected until T0 + 10 days
+    at = T0 + timedelta(days=11)
+    reg = ap.Registration(ap.CALL, "+8613800138000", "Zhou", ALICE, at)
+    decision = ap.decide_registration(reg, known, POLICY)
+    assert decision.outcome == ap.EXPIRED
+    with pytest.raises(ap.Refusal) as refusal:  # Alice lost it a day ago: cool-down
+        pp.check_self_registration(known, decision, ALICE, at, POLICY, pp.ClaimContext())
+    assert refusal.value.reason.args["lifts_at"] == T0 + timedelta(days=17)
+    # registered for another receiver (the desk), it is not a claim
+    pp.check_self_registration(known, decision, CAROL, at, POLICY, pp.ClaimContext())
+    bob = ap.decide_registration(
+        ap.Registration(ap.CALL, "+8613800138000", "Zhou", BOB, at), known, POLICY
+    )
+    with pytest.raises(ap.Refusal):
+        pp.check_self_registration(known, bob, BOB, at, POLICY, pp.ClaimContext(claims_today=5))
+    pp.check_self_registration(known, bob, BOB, at, POLICY, pp.ClaimContext())
+
+
+def test_f2_local_day_for_the_daily_limit():
+    """F2: the day of the daily claim limit is the salesperson's local day."""
+    start, following = pp.local_day(
+        datetime(2026, 3, 14, 17, 0), "Asia/Shanghai"
+    )  # 01:00 on the 15th
+    assert (start, following) == (datetime(2026, 3, 14, 16, 0), datetime(2026, 3, 15, 16, 0))
+    assert pp.local_day(datetime(2026, 3, 14, 17, 0), None) == (
+        datetime(2026, 3, 14),
+        datetime(2026, 3, 15),
+    )
+    assert pp.local_day(datetime(2026, 3, 14, 17, 0), "No/Such_Zone")[0] == datetime(2026, 3, 14)
+
+
+def test_e4_e8_a_first_deal_customer_is_converted():
+    """E4 / E8: a customer with a first deal is not listed as not converted."""
+    policy = replace(POLICY, first_deal=True)
+    closed, _reason = ap.decide_close(owned(policy=policy), ALICE, T0, policy)
+    assert not pp.conversion_overdue(closed, T0 + timedelta(days=29), policy)
+
+
+def test_f4_e8_departure_keeps_a_first_deal_customer_for_the_manager():
+    """F4 / E8: a leaver's customer with an order waits for the manager, owner kept."""
+    policy = replace(POLICY, first_deal=True)
+    closed, _reason = ap.decide_close(owned(policy=policy), ALICE, T0, policy)
+    handed, reason = pp.decide_departure(closed, T0 + timedelta(days=1))
+    assert (handed.state, handed.owner_id, handed.handover, reason.rule) == (
+        ap.PROTECTED,
+        ALICE,
+        True,
+        "F4",
+    )
+    assert pp.decide_release(handed, T0 + timedelta(days=99), policy) is None
+    assert pp.decide_reminder(handed, handed.protected_until - timedelta(days=1), policy) is None
+
+
+def test_e6_no_reminder_when_release_is_off():
+    assert (
+        pp.decide_reminder(owned(), T0 + timedelta(days=8), replace(POLICY, release=False)) is None
+    )

@@ -127,7 +127,8 @@ def step_sweep(customer, policy, _user, at, _kind, _fu_kind):
     released = pp.decide_release(customer, at, policy)
     if released is None:
         # E7: locked never released; protected only once the deadline passed
-        assert customer.state != ap.PROTECTED or customer.protected_until > at
+        waiting = customer.handover or not policy.release  # F4 handover list, or release off
+        assert customer.state != ap.PROTECTED or customer.protected_until > at or waiting
         return customer
     assert customer.state == ap.PROTECTED and customer.protected_until <= at
     after, reason = released

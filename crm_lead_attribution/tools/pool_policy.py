@@ -8,11 +8,15 @@ Like ``attribution_policy``, nothing here imports Odoo or reads the clock.
 """
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .attribution_policy import (
     CALL,
     DEAL,
+    EXPIRED,
+    FROM_POOL,
+    HANDED_OVER,
     HANDOVER,
     LOCKED,
     OWNERLESS,
@@ -39,7 +43,9 @@ def reminder_due(customer, at, policy):
     """E6: protection ends within the reminder days and this deadline was not reminded yet."""
     return bool(
         policy.reminder_days > 0
+        and policy.release  # the reminder warns of a release
         and customer.state == PROTECTED
+        and not customer.handover
         and customer.owner_id
         and customer.protected_until
         and customer.protected_until - timedelta(days=policy.reminder_days) <= at
@@ -97,6 +103,7 @@ def release_due(customer, at, policy):
     return bool(
         policy.release
         and customer.state == PROTECTED
+        and not customer.handover  # waits for the manager (F4)
         and customer.protected_until
         and customer.protected_until <= at
     )
@@ -145,6 +152,7 @@ def conversion_overdue(customer, at, policy):
     return bool(
         policy.conversion_days > 0
         and customer.state == PROTECTED
+        and customer.ownership_kind != DEAL  # bought already (E8)
         and customer.owner_since
         and customer.owner_since + timedelta(days=policy.conversion_days) <= at
     )
@@ -201,24 +209,35 @@ _CLAIM_COOLDOWN = _lt(
 )
 
 
-def decide_claim(customer, claimer_id, at, policy, context):
+def decide_claim(customer, claimer_id, at, policy, context, taken_from_pool=False):
     """F1 / F2: a salesperson claims a pool customer, within the limits.
 
     :param context: a :class:`ClaimContext`
+    :param taken_from_pool: the current owner took the customer from the pool
+        (then the refusal may name them: the customer was public in the pool)
     :raise Refusal: with the limit that refuses and when it lifts
     """
-    if customer.state != POOL:
-        if customer.state == HANDOVER:
-            raise Refusal(Reason("F4", _CLAIM_HANDOVER))
-        if customer.owner_id:
-            raise Refusal(
-                Reason(
-                    "F1",
-                    _CLAIM_TAKEN,
-                    {"owner": UserRef(customer.owner_id), "since": customer.owner_since},
-                )
-            )
-        raise Refusal(Reason("F1", _CLAIM_NOT_POOL))
+    check_in_pool(customer, taken_from_pool)
+    check_claim_limits(claimer_id, at, policy, context)
+    return _take(customer, claimer_id, at, policy, "F1", _CLAIM_REASON)
+
+
+def check_in_pool(customer, taken_from_pool=False):
+    """F1 / F4: the customer is (still) in the public pool; the refusal names
+    the new owner only if they took the customer from the pool."""
+    if customer.state == POOL:
+        return
+    if customer.state == HANDOVER:
+        raise Refusal(Reason("F4", _CLAIM_HANDOVER))
+    if customer.owner_id and taken_from_pool:
+        args = {"owner": UserRef(customer.owner_id), "since": customer.owner_since}
+        raise Refusal(Reason("F1", _CLAIM_TAKEN, args))
+    raise Refusal(Reason("F1", _CLAIM_NOT_POOL))
+
+
+def check_claim_limits(claimer_id, at, policy, context):
+    """F2: the holding, daily and cool-down limits of a salesperson taking a
+    customer without an owner; raises :class:`Refusal` saying when it lifts."""
     if policy.holding_limit and context.holding >= policy.holding_limit:
         args = {"count": context.holding, "limit": policy.holding_limit}
         if context.holding_frees_at:
@@ -237,7 +256,38 @@ def decide_claim(customer, claimer_id, at, policy, context):
         if at < lifts_at:
             args = {"lost_at": context.lost_at, "days": policy.cooldown_days, "lifts_at": lifts_at}
             raise Refusal(Reason("F2", _CLAIM_COOLDOWN, args))
-    return _take(customer, claimer_id, at, policy, "F1", _CLAIM_REASON)
+
+
+def check_self_registration(known, decision, actor_id, at, policy, context):
+    """F2 / E3: a salesperson who registers, as the receiver, a customer
+    without an owner (pool, handover) or whose protection ended takes it
+    like a claim: the claim limits apply, and the former owner of an ended
+    protection waits the cool-down from its end. A registration made for
+    another receiver (the reception desk, the rotation) is not a claim."""
+    if decision.outcome not in (EXPIRED, FROM_POOL, HANDED_OVER):
+        return
+    if decision.customer.owner_id != actor_id:
+        return
+    lost_at = context.lost_at
+    if decision.outcome == EXPIRED and known.owner_id == actor_id:
+        lost_at = max(filter(None, (lost_at, known.protected_until)))
+    check_claim_limits(actor_id, at, policy, replace(context, lost_at=lost_at))
+
+
+def local_day(at, tz_name):
+    """The local calendar day around ``at`` (naive UTC): its start and the
+    start of the next one, as naive UTC datetimes (F2: claims per day)."""
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = at.replace(tzinfo=timezone.utc).astimezone(zone)
+    start = datetime.combine(local.date(), time.min, tzinfo=zone)
+    following = datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=zone)
+    return (
+        start.astimezone(timezone.utc).replace(tzinfo=None),
+        following.astimezone(timezone.utc).replace(tzinfo=None),
+    )
 
 
 def _take(customer, owner_id, at, policy, rule, message):
@@ -324,14 +374,17 @@ _DEPARTURE_REASON = _lt(
     "handover list and will be treated as new."
 )
 _DEPARTURE_LOCKED_REASON = _lt(
-    "The salesperson left: the closed customer stays locked and waits on the sales "
-    "manager's handover list."
+    "The salesperson left: the customer, who has an order, stays as it is and waits on "
+    "the sales manager's handover list."
 )
 
 
 def decide_departure(customer, at):
     """F4: the owner left (archived or removed from the team); None if nothing to do."""
-    if customer.state == PROTECTED and customer.owner_id:
+    if customer.state == PROTECTED and customer.ownership_kind == DEAL and not customer.handover:
+        # E8: a customer with an order keeps its owner until the manager decides
+        return replace(customer, handover=True), Reason("F4", _DEPARTURE_LOCKED_REASON)
+    if customer.state == PROTECTED and customer.owner_id and not customer.handover:
         handed = replace(
             customer,
             owner_id=None,
