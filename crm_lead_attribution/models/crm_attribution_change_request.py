@@ -75,6 +75,9 @@ class CrmAttributionChangeRequest(models.Model):
         Lead = self.env["crm.lead"]
         now = Lead._attribution_now()
         for vals in vals_list:
+            # the decision is the owner's or the manager's, never the creator's
+            for fname in ("state", "decided_by_id", "decided_on", "decision_rule", "owner_id"):
+                vals.pop(fname, None)
             lead = Lead.browse(vals.get("lead_id"))
             lead.check_access("read")
             known = lead.sudo()._attribution_customer()

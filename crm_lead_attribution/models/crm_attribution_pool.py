@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
-from .crm_lead import REGISTRATION_KINDS, SOURCE_CHANNELS
+from .crm_lead import OWNERSHIP_KINDS, SOURCE_CHANNELS
 
 
 class CrmAttributionPool(models.Model):
@@ -26,9 +26,7 @@ class CrmAttributionPool(models.Model):
     masked_name = fields.Char(string="Customer", readonly=True)
     masked_phone = fields.Char(string="Phone", readonly=True)
     source_channel = fields.Selection(SOURCE_CHANNELS, readonly=True)
-    ownership_kind = fields.Selection(
-        REGISTRATION_KINDS + [("deal", "First Deal")], string="Registered By", readonly=True
-    )
+    ownership_kind = fields.Selection(OWNERSHIP_KINDS, string="Registered By", readonly=True)
     visited = fields.Boolean(readonly=True)
     former_owner_id = fields.Many2one("res.users", readonly=True)
     release_rule = fields.Char(string="Released By Rule", readonly=True)
@@ -46,8 +44,11 @@ class CrmAttributionPool(models.Model):
                        l.company_id,
                        l.team_id,
                        left(coalesce(p.name, l.contact_name, l.name), 1) || '**' AS masked_name,
-                       CASE WHEN length(n.national) >= 8
+                       CASE WHEN length(n.national) >= 11
                             THEN left(n.national, 3) || '****' || right(n.national, 4)
+                            WHEN length(n.national) >= 7
+                            THEN left(n.national, 2) || repeat('*', length(n.national) - 4)
+                                 || right(n.national, 2)
                             ELSE '****' END AS masked_phone,
                        l.attribution_source_channel AS source_channel,
                        l.attribution_ownership_kind AS ownership_kind,
@@ -61,9 +62,10 @@ class CrmAttributionPool(models.Model):
                   LEFT JOIN res_company c ON c.id = l.company_id
                   LEFT JOIN res_country k ON k.id = c.attribution_phone_country_id
                  CROSS JOIN LATERAL (
-                       SELECT CASE WHEN k.phone_code IS NOT NULL
-                                    AND l.phone_sanitized LIKE '+' || k.phone_code || '%'
-                                   THEN substr(l.phone_sanitized, length(k.phone_code::text) + 2)
+                       SELECT CASE WHEN l.phone_sanitized LIKE '+' || coalesce(k.phone_code, 86)
+                                                                || '%'
+                                   THEN substr(l.phone_sanitized,
+                                               length(coalesce(k.phone_code, 86)::text) + 2)
                                    ELSE ltrim(coalesce(l.phone_sanitized, ''), '+') END AS national
                  ) n
                  WHERE l.attribution_state = 'pool' AND l.active

@@ -2,7 +2,6 @@ import json
 from collections import defaultdict
 from datetime import timedelta
 
-import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -294,44 +293,33 @@ class CrmLead(models.Model):
             )
 
     def _search_attribution_conversion_overdue(self, operator, value):
-        """E4, by the conversion days of each company and overriding team."""
+        """E4, by the conversion days of each company and overriding team
+        (like ``pool_policy.conversion_overdue``)."""
         if operator not in ("=", "!="):
             raise UserError(self.env._("Unsupported search on Not Converted."))
         now = self._attribution_now()
-        teams = (
-            self.env["crm.team"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("attribution_override", "=", True)])
-        )
         branches = [
-            [
-                ("team_id", "=", team.id),
-                (
-                    "attribution_owner_since",
-                    "<=",
-                    now - timedelta(days=team.attribution_conversion_days),
-                ),
-            ]
-            for team in teams
-            if team.attribution_conversion_days
-        ]
-        branches += [
-            [
-                ("company_id", "=", company.id),
-                ("team_id", "not in", teams.ids),
-                (
-                    "attribution_owner_since",
-                    "<=",
-                    now - timedelta(days=company.attribution_conversion_days),
-                ),
-            ]
-            for company in self.env["res.company"].sudo().search([])
-            if company.attribution_conversion_days
+            expression.AND(
+                [
+                    domain,
+                    [
+                        (
+                            "attribution_owner_since",
+                            "<=",
+                            now - timedelta(days=policy.conversion_days),
+                        )
+                    ],
+                ]
+            )
+            for policy, domain in self._attribution_policy_scopes()
+            if policy.conversion_days
         ]
         domain = expression.AND(
             [
-                [("attribution_state", "=", "protected")],
+                [
+                    ("attribution_state", "=", "protected"),
+                    ("attribution_ownership_kind", "!=", "deal"),
+                ],
                 expression.OR(branches or [expression.FALSE_DOMAIN]),
             ]
         )
@@ -468,15 +456,24 @@ class CrmLead(models.Model):
                     "only: register a visit or log a follow-up instead (I1)."
                 )
             )
+        manager = self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+        moved_team = "team_id" in vals and self.filtered(
+            lambda lead: lead.attribution_state and lead.team_id.id != (vals["team_id"] or False)
+        )
+        if moved_team and not manager:
+            raise UserError(
+                self.env._(
+                    "Only a sales manager can move a registered customer to another sales "
+                    "team: the team's attribution policy applies to the customer."
+                )
+            )
         if "user_id" in vals:
             moved = self.filtered(
                 lambda lead: (
                     lead.attribution_state and lead.user_id.id != (vals["user_id"] or False)
                 )
             )
-            if moved and not (
-                self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
-            ):
+            if moved and not manager:
                 raise UserError(
                     self.env._(
                         "Only a sales manager can give a registered customer to another "
@@ -614,7 +611,9 @@ class CrmLead(models.Model):
 
     def _attribution_is_won(self):
         self.ensure_one()
-        return bool(self.active and (self.stage_id.is_won or self.probability >= 100))
+        # a won stage, as Odoo's "Won" button sets it; a typed probability of
+        # 100 % on an open stage is a forecast, not a signed contract (E7)
+        return bool(self.active and self.stage_id.is_won)
 
     def _attribution_customer(self):
         """This lead's attribution as the policy layer reads it."""
@@ -833,12 +832,7 @@ class CrmLead(models.Model):
                 "\n".join(self.env._(ap.PROBLEM_MESSAGES[code], **args) for code, args in problems)
             )
         phone_e164, international = self._attribution_parse_phone(phone, company)
-        receiver_ok = (
-            receiver.active
-            and not receiver.share
-            and company in receiver.company_ids
-            and receiver.has_group("sales_team.group_sale_salesman")
-        )
+        receiver_ok = self._attribution_is_salesperson(receiver, company)
         if not receiver_ok:
             raise ValidationError(
                 self.env._(
@@ -924,9 +918,13 @@ class CrmLead(models.Model):
         registration = ap.Registration(
             kind, phone_e164, name, receiver.id, at, source_channel or ""
         )
+        known = lead._attribution_customer() if lead.attribution_state else None
         decision = self._attribution_decide(
-            company, registration, lead if lead.attribution_state else None, receiver
+            company, registration, lead if known else None, receiver
         )
+        if known:
+            # F2 / E3: taking an ownerless or lapsed customer for oneself is a claim
+            self._attribution_check_self_registration(lead, known, decision, actor, at)
 
         values = self._attribution_values(decision.customer, decision.reason, at)
         if lead and not lead.active:
@@ -949,6 +947,10 @@ class CrmLead(models.Model):
             identity.lead_id = lead
         if decision.ownership_changed and decision.previous_owner_id:
             lead._attribution_drop_activities(decision.previous_owner_id)
+            lead._attribution_unfollow(decision.previous_owner_id)
+        elif known and decision.customer.protected_until != known.protected_until:
+            # B3 / E6: the visit moved the deadline; reminders of the old one are moot
+            lead._attribution_first_follow_up_activities((REMINDER_TYPE,)).unlink()
 
         event = "reception" if decision.outcome == ap.RETURNING else "registration"
         lead._attribution_log(
@@ -974,6 +976,21 @@ class CrmLead(models.Model):
         # acting user may not be allowed to read the customer (reception).
         Lead.env.flush_all()
         return decision, lead.with_env(self.env)
+
+    @api.model
+    def _attribution_check_self_registration(self, lead, known, decision, actor, at):
+        if decision.customer.owner_id != actor.id or decision.outcome == ap.RETURNING:
+            return
+        self.env.cr.execute(
+            SQL("UPDATE res_users SET attribution_last_claim = %s WHERE id = %s", at, actor.id)
+        )
+        try:
+            pp.check_self_registration(
+                known, decision, actor.id, at, lead._attribution_policy(),
+                lead._attribution_claim_context(actor, at),
+            )  # fmt: skip
+        except ap.Refusal as refusal:
+            raise UserError(self._attribution_render(refusal.reason)) from refusal
 
     @api.model
     def _attribution_adoptable(self, company, phone_e164, lead_hint=None):
@@ -1122,6 +1139,15 @@ class CrmLead(models.Model):
 
     def _attribution_close(self, at):
         """A registered customer's deal is won: E7 locks, E8 gives it to the closer."""
+        ownerless = self.filtered(lambda lead: not lead.user_id)
+        if ownerless:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no owner (public pool or handover list): give the "
+                    "customer to the salesperson who closes the deal first (E5, F1).",
+                    customer=ownerless[0].name,
+                )
+            )
         for lead in self:
             lead._attribution_close_by(lead.user_id.id or None, at)
         self.sudo().env.flush_all()
@@ -1148,9 +1174,15 @@ class CrmLead(models.Model):
                 ],
                 limit=1,
             )
-            if customer_lead and customer_lead._attribution_policy().first_deal:
+            if not customer_lead or not customer_lead._attribution_policy().first_deal:
+                continue
+            owner = customer_lead.user_id
+            # E8: the owner's reorder keeps the customer; the first deal of a
+            # customer without an owner gives it to its salesperson. A deal
+            # closed by someone else on an owned customer moves nothing.
+            if deal.user_id and (deal.user_id == owner or not owner):
                 customer_lead._attribution_lock()
-                customer_lead._attribution_close_by(deal.user_id.id or None, at)
+                customer_lead._attribution_close_by(deal.user_id.id, at)
 
     def _attribution_close_by(self, closer_id, at):
         """E7 / E8: a deal of this customer was won by ``closer_id``."""
@@ -1202,11 +1234,12 @@ class CrmLead(models.Model):
         values["attribution_first_follow_up_due"] = False  # E2 was the former owner's
         self._attribution_write(values)
         self._attribution_drop_activities(known.owner_id)
+        self._attribution_unfollow(known.owner_id)
         self._attribution_log(
             event,
             reason,
             at,
-            previous_owner_id=known.owner_id or known.previous_owner_id or False,
+            previous_owner_id=known.owner_id or False,
             ownership_changed=True,
             note=note or False,
         )
@@ -1223,11 +1256,10 @@ class CrmLead(models.Model):
         leads = self.sudo().with_context(active_test=False).filtered("attribution_state")
         leads._attribution_lock()
         for lead in leads:
-            if from_pool and lead.attribution_state != ap.POOL:
-                known = lead._attribution_customer()
+            if from_pool:
                 try:
-                    pp.decide_claim(
-                        known, user.id, at, lead._attribution_policy(), pp.ClaimContext()
+                    pp.check_in_pool(
+                        lead._attribution_customer(), lead._attribution_taken_from_pool()
                     )
                 except ap.Refusal as refusal:
                     raise UserError(self._attribution_render(refusal.reason)) from refusal
@@ -1243,14 +1275,19 @@ class CrmLead(models.Model):
         leads.env.flush_all()
         return leads
 
-    def _attribution_check_salesperson(self, user):
-        company = self.company_id[:1] or self.env.company
-        if not (
+    @api.model
+    def _attribution_is_salesperson(self, user, company):
+        """An active salesperson of ``company``: who may receive or own customers."""
+        return bool(
             user.active
             and not user.share
             and company in user.company_ids
             and user.has_group("sales_team.group_sale_salesman")
-        ):
+        )
+
+    def _attribution_check_salesperson(self, user):
+        company = self.company_id[:1] or self.env.company
+        if not self._attribution_is_salesperson(user, company):
             raise UserError(
                 self.env._(
                     "%(user)s cannot own customers: the owner must be an active salesperson "
@@ -1259,6 +1296,29 @@ class CrmLead(models.Model):
                     company=company.name,
                 )
             )
+
+    def _attribution_unfollow(self, *former_owner_ids):
+        """A former owner no longer follows the customer's messages (F3)."""
+        user_ids = [user_id for user_id in former_owner_ids if user_id]
+        if not user_ids or not self:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM mail_followers f
+                 USING res_users u
+                 WHERE f.res_model = %s AND f.res_id IN %s
+                   AND u.id IN %s AND f.partner_id = u.partner_id
+                """,
+                self._name,
+                tuple(self.ids),
+                tuple(user_ids),
+            )
+        )
+        self.invalidate_recordset(
+            ["message_follower_ids", "message_partner_ids", "message_is_follower"]
+        )
 
     def _attribution_drop_activities(self, former_owner_id):
         """The former owner's open activities on a customer they no longer own."""
@@ -1298,6 +1358,7 @@ class CrmLead(models.Model):
         values["attribution_release_rule"] = reason.rule
         lead._attribution_write(values)
         lead._attribution_drop_activities(known.owner_id)
+        lead._attribution_unfollow(known.owner_id)
         lead._attribution_log(
             "release",
             reason,
@@ -1341,20 +1402,37 @@ class CrmLead(models.Model):
         policy = lead._attribution_policy()
         context = lead._attribution_claim_context(user, at)
         try:
-            customer, reason = pp.decide_claim(known, user.id, at, policy, context)
+            customer, reason = pp.decide_claim(
+                known,
+                user.id,
+                at,
+                policy,
+                context,
+                taken_from_pool=lead._attribution_taken_from_pool(),
+            )
         except ap.Refusal as refusal:
             raise UserError(self._attribution_render(refusal.reason)) from refusal
         lead._attribution_write(self._attribution_values(customer, reason, at))
-        lead._attribution_log(
-            "claim",
-            reason,
-            at,
-            actor_id=user.id,
-            previous_owner_id=known.previous_owner_id or False,
-            ownership_changed=True,
-        )
+        # nobody lost the customer here: it had no owner (F2 cool-downs count losses)
+        lead._attribution_log("claim", reason, at, actor_id=user.id, ownership_changed=True)
         lead.env.flush_all()
         return reason
+
+    def _attribution_taken_from_pool(self):
+        """Whether the current ownership began by a claim or an assignment
+        from the public pool (the customer was then public in the pool)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT event, rule FROM crm_attribution_ledger
+                 WHERE lead_id = %s AND ownership_changed ORDER BY date DESC, id DESC LIMIT 1
+                """,
+                self.id,
+            )
+        )
+        last = self.env.cr.fetchone()
+        return bool(last and (last[0] == "claim" or last == ("ownership", "F1")))
 
     def _attribution_claim_context(self, user, at):
         """What the F2 limits need to know about ``user`` claiming this customer."""
@@ -1373,17 +1451,16 @@ class CrmLead(models.Model):
             )
         )
         holding, frees_at = self.env.cr.fetchone()
-        tz = pytz.timezone(user.tz or "UTC")
-        local_day = (
-            pytz.utc.localize(at).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-        )
-        day_start = local_day.astimezone(pytz.utc).replace(tzinfo=None)
-        next_day = (local_day + timedelta(days=1)).astimezone(pytz.utc).replace(tzinfo=None)
+        company_tz = (self.company_id or self.env.company).partner_id.tz
+        day_start, next_day = pp.local_day(at, user.tz or company_tz)
         self.env.cr.execute(
             SQL(
                 """
                 SELECT count(*) FROM crm_attribution_ledger
-                 WHERE event = 'claim' AND actor_id = %s AND date >= %s
+                 WHERE actor_id = %s AND date >= %s
+                   AND (event = 'claim'
+                        OR event = 'registration' AND receiver_id = actor_id
+                           AND outcome IN ('expired', 'pool', 'handover'))
                 """,
                 user.id,
                 day_start,
@@ -1395,7 +1472,7 @@ class CrmLead(models.Model):
                 """
                 SELECT max(date) FROM crm_attribution_ledger
                  WHERE lead_id = %s AND previous_owner_id = %s AND ownership_changed
-                   AND (owner_id IS NULL OR owner_id != %s)
+                   AND owner_id IS DISTINCT FROM %s
                 """,
                 self.id,
                 user.id,
@@ -1438,6 +1515,7 @@ class CrmLead(models.Model):
             return leads.browse()
         handed = leads.browse(list(rows))
         handed._attribution_bulk_write(rows)
+        handed.filtered(lambda lead: not lead.user_id)._attribution_unfollow(*former)
         handed._attribution_bulk_log(
             [
                 (
@@ -1461,9 +1539,24 @@ class CrmLead(models.Model):
     def _attribution_notify_managers(self, at):
         """F4: tell the sales managers of the teams what is on their handover list."""
         by_manager = defaultdict(list)
+        manager_group = self.env.ref("sales_team.group_sale_manager")
         for lead in self:
-            if lead.team_id.user_id:
-                by_manager[lead.team_id.user_id.id].append(lead.id)
+            leader = lead.team_id.user_id
+            if leader.active and leader.id != lead.attribution_previous_owner_id.id:
+                managers = leader
+            else:  # no team leader, or the leader is the one leaving
+                company = lead.company_id or self.env.company
+                leaving = lead.attribution_previous_owner_id
+                managers = manager_group.users.filtered(
+                    lambda user, company=company, leaving=leaving: (
+                        user.active
+                        and not user.share
+                        and company in user.company_ids
+                        and user != leaving
+                    )
+                )
+            for user in managers:
+                by_manager[user.id].append(lead.id)
         self._attribution_notify_owners(by_manager, HANDOVER_SUBJECT, HANDOVER_MESSAGE)
 
     # ------------------------------------------------------------------
@@ -1471,14 +1564,10 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _attribution_due_condition(self, kind, at):
-        """The SQL condition on ``crm_lead l`` for customers due for the
-        release (E3, C2, E8) or the reminder (E6) sweep.
-
-        The policy of each company and of each team overriding it is read
-        here and turned into constants, so that the condition is a range on
-        the partial index of protected deadlines (no join per row).
-        """
+    def _attribution_policy_scopes(self):
+        """Each policy in force with the customers it covers, as
+        ``[(ap.Policy, domain)]``: a sales team overriding the company's policy
+        covers its customers, a company all its other customers."""
         teams = (
             self.env["crm.team"]
             .sudo()
@@ -1486,44 +1575,53 @@ class CrmLead(models.Model):
             .search([("attribution_override", "=", True)])
         )
         companies = self.env["res.company"].sudo().search([])
-        branches = []
-
-        def due(policy):
-            if kind == "release":
-                if not policy.release:
-                    return None
-                return SQL("l.attribution_protected_until <= %s", at)
-            if not policy.reminder_days:
-                return None
-            return SQL(
-                """l.attribution_protected_until > %s
-                   AND l.attribution_protected_until <= %s
-                   AND l.attribution_reminded_until IS DISTINCT FROM l.attribution_protected_until
-                   AND l.user_id IS NOT NULL""",
-                at,
-                at + timedelta(days=policy.reminder_days),
-            )
-
-        for team in teams:
-            condition = due(team._attribution_policy())
-            if condition:
-                branches.append(SQL("(l.team_id = %s AND %s)", team.id, condition))
-        not_overridden = (
-            SQL("(l.team_id IS NULL OR l.team_id NOT IN %s)", tuple(teams.ids)) if teams else None
-        )
+        scopes = [(team._attribution_policy(), [("team_id", "=", team.id)]) for team in teams]
         for company in companies:
-            condition = due(company._attribution_policy())
-            if not condition:
+            domain = [("company_id", "=", company.id)] if len(companies) > 1 else []
+            if teams:
+                domain.append(("team_id", "not in", teams.ids))
+            scopes.append((company._attribution_policy(), domain))
+        return scopes
+
+    @api.model
+    def _attribution_due_condition(self, kind, at):
+        """The SQL condition on ``crm_lead`` for customers due for the
+        release (E3, C2, E8) or the reminder (E6) sweep.
+
+        The policies are turned into constants, so that the condition is a
+        range on a partial index of protected deadlines (no join per row).
+        Like ``pool_policy.release_due`` / ``reminder_due``: customers on the
+        handover list wait for the manager (F4); no reminder of a release
+        that is switched off.
+        """
+        branches = []
+        for policy, domain in self._attribution_policy_scopes():
+            if not policy.release or (kind == "remind" and not policy.reminder_days):
                 continue
-            scope = [condition]
-            if len(companies) > 1:
-                scope.append(SQL("l.company_id = %s", company.id))
-            if not_overridden:
-                scope.append(not_overridden)
-            branches.append(SQL("(%s)", SQL(" AND ").join(scope)))
+            if kind == "release":
+                due = SQL("crm_lead.attribution_protected_until <= %s", at)
+            else:
+                due = SQL(
+                    """crm_lead.attribution_protected_until > %s
+                       AND crm_lead.attribution_protected_until <= %s
+                       AND crm_lead.attribution_reminded_until
+                           IS DISTINCT FROM crm_lead.attribution_protected_until
+                       AND crm_lead.user_id IS NOT NULL""",
+                    at,
+                    at + timedelta(days=policy.reminder_days),
+                )
+            if domain:
+                scope = self.with_context(active_test=False)._where_calc(domain).where_clause
+                branches.append(SQL("(%s AND %s)", due, scope))
+            else:
+                branches.append(SQL("(%s)", due))
         if not branches:
             return SQL("FALSE")
-        return SQL("l.attribution_state = 'protected' AND (%s)", SQL(" OR ").join(branches))
+        return SQL(
+            """crm_lead.attribution_state = 'protected'
+               AND crm_lead.attribution_handover IS NOT TRUE AND (%s)""",
+            SQL(" OR ").join(branches),
+        )
 
     @api.model
     def _attribution_due(self, kind, at, limit=None, count_up_to=None):
@@ -1536,18 +1634,16 @@ class CrmLead(models.Model):
         if limit is None:
             cap = SQL("LIMIT %s", count_up_to) if count_up_to else SQL()
             self.env.cr.execute(
-                SQL(
-                    "SELECT count(*) FROM (SELECT 1 FROM crm_lead l WHERE %s %s) AS due", where, cap
-                )
+                SQL("SELECT count(*) FROM (SELECT 1 FROM crm_lead WHERE %s %s) AS due", where, cap)
             )
             return self.env.cr.fetchone()[0]
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.id FROM crm_lead l WHERE %s
-                 ORDER BY l.attribution_protected_until, l.id
+                SELECT crm_lead.id FROM crm_lead WHERE %s
+                 ORDER BY crm_lead.attribution_protected_until, crm_lead.id
                  LIMIT %s
-                   FOR UPDATE OF l SKIP LOCKED
+                   FOR UPDATE SKIP LOCKED
                 """,
                 where,
                 limit,
@@ -1583,6 +1679,9 @@ class CrmLead(models.Model):
         Each batch is one transaction: killed at any point, the batch is
         rolled back and the next run takes the same customers again; a
         released customer is no longer due, so none is released twice.
+        Under REPEATABLE READ, a customer a registration or claim changed
+        after this batch began makes the batch fail to serialize: it is
+        rolled back whole and done at the cron's next run.
         """
         at = self._attribution_now()
         self._attribution_sweep_session()
@@ -1633,6 +1732,7 @@ class CrmLead(models.Model):
         released = self.browse(list(rows))
         released._attribution_bulk_write(rows)
         released._attribution_bulk_log(entries)
+        released._attribution_unfollow(*former)
         activities = (
             self.env["mail.activity"]
             .sudo()
@@ -1752,7 +1852,8 @@ class CrmLead(models.Model):
                 SQL(", ").join(columns),
             )
         )
-        self.invalidate_recordset([*fnames, "write_uid", "write_date", "date_open"])
+        # everything cached about these leads: computed fields depend on them
+        self.invalidate_recordset()
 
     def _attribution_sql_type(self, fname):
         """The array element type to send a field's values in (JSON as text)."""

@@ -17,6 +17,13 @@ class ResPartner(models.Model):
         string="Referrals",
         help="D1: people this customer brought.",
     )
+    attribution_lead_ids = fields.One2many(
+        "crm.lead",
+        "partner_id",
+        string="Registered Leads",
+        domain=[("attribution_state", "!=", False)],
+        help="The registered customer leads of this contact (any type).",
+    )
     attribution_referral_count = fields.Integer(
         string="Referral Count", compute="_compute_attribution_referral_count"
     )

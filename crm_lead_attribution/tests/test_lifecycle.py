@@ -180,7 +180,7 @@ class TestFirstDealAndGiveUp(LifecycleCase):
         )
         self.assertEqual(lead.attribution_rule, "E8")
         self.assertEqual(lead.attribution_protected_until, T0 + 32 * DAY)
-        # a reorder: another opportunity of the same customer, won by Bob
+        # a reorder: another opportunity of the same customer, won by its owner
         reorder = (
             self.env["crm.lead"]
             .sudo()
@@ -188,13 +188,13 @@ class TestFirstDealAndGiveUp(LifecycleCase):
                 {
                     "name": "二期车位",
                     "partner_id": lead.partner_id.id,
-                    "user_id": self.bob.id,
+                    "user_id": self.alice.id,
                     "type": "opportunity",
                 }
             )
         )
         with self.at(T0 + 20 * DAY):
-            reorder.with_user(self.bob).action_set_won()
+            reorder.with_user(self.alice).action_set_won()
         self.assertEqual(lead.user_id, self.alice, "the first deal still owns")
         self.assertEqual(lead.attribution_protected_until, T0 + 50 * DAY)
         self.sweep_all(T0 + 49 * DAY)
@@ -603,3 +603,187 @@ class TestLifecycleSettings(LifecycleCase):
             {"name": "Other office", "attribution_override": True, "attribution_release": False}
         )
         self.assertTrue(other_team._attribution_policy().release is False)
+
+
+@tagged("post_install", "-at_install", "crm_lead_attribution")
+class TestPoolSafeguards(LifecycleCase):
+    """F2 / F3 / E7 / E8 / F4 / H1: the ways around the rules stay closed."""
+
+    def released(self, name="张三", phone="13800138000", owner=None, at=T0):
+        lead = self.register(name, phone, owner or self.alice, at=at)
+        self.sweep_all(at + 10 * DAY)
+        self.assertEqual(lead.attribution_state, "pool")
+        return lead
+
+    def test_f3_pool_customers_contact_is_hidden_and_former_owner_unfollowed(self):
+        """F3: the contact and the messages of a pool customer are not the former owner's."""
+        lead = self.released()
+        self.assertNotIn(self.alice.partner_id, lead.message_partner_ids)
+        Partner = self.env["res.partner"]
+        for user in (self.alice, self.bob, self.reception):
+            self.assertFalse(Partner.with_user(user).search([("phone", "like", "8000")]))
+            with self.assertRaises(AccessError):
+                lead.partner_id.with_user(user).read(["phone"])
+        self.assertTrue(Partner.with_user(self.manager).search([("id", "=", lead.partner_id.id)]))
+        with self.at(T0 + 11 * DAY):
+            self.pool_row(lead, self.bob).action_claim()
+        self.assertEqual(lead.partner_id.with_user(self.bob).phone, "+86 138 0013 8000")
+
+    def test_f2_registering_a_pool_customer_to_oneself_is_a_claim(self):
+        """F2: registering a pool customer to oneself obeys the limits of a claim."""
+        lead = self.released()
+        with self.at(T0 + 12 * DAY), self.assertRefused(UserError, "Cool-down"):
+            self.env["crm.lead"].with_user(self.alice)._attribution_register(
+                "张三", "13800138000", "call", self.alice
+            )
+        self.company.attribution_daily_claim_limit = 1
+        with self.at(T0 + 12 * DAY):
+            self.register("李四", "13900139000", self.bob, at=T0).with_user(
+                self.bob
+            )._attribution_give_up("x")
+            self.pool_row(lead, self.bob).action_claim()
+            with self.assertRefused(UserError, "Daily claim limit"):
+                self.env["crm.lead"].with_user(self.bob)._attribution_register(
+                    "李四", "13900139000", "call", self.bob
+                )
+            # the desk registering the customer for a receiver is not a claim
+            wizard = self.desk(self.reception, "李四", "13900139000", receiver=self.alice)
+        self.assertEqual((wizard.outcome, wizard.owner_id), ("pool", self.alice))
+
+    def test_f2_cool_down_counts_from_the_former_owners_own_loss(self):
+        """F2: a later claim and give-up by someone else does not restart Alice's cool-down."""
+        lead = self.released()  # Alice lost it at T0 + 10 days
+        with self.at(T0 + 16 * DAY):
+            lead.with_user(self.bob)._attribution_claim()
+            lead.with_user(self.bob)._attribution_give_up("客户不买")
+        with self.at(T0 + 17 * DAY):
+            lead.with_user(self.alice)._attribution_claim()
+        self.assertEqual(lead.user_id, self.alice)
+
+    def test_f1_claim_refusal_names_nobody_who_never_was_in_the_pool(self):
+        lead = self.register("张三", "13800138000", self.alice)
+        with self.assertRefused(UserError, "not in the public pool") as refusal:
+            lead.with_user(self.bob)._attribution_claim()
+        self.assertNotIn("Alice", str(refusal.exception))
+
+    def test_f3_masking_of_landlines_and_short_numbers(self):
+        """F3: at least four digits are hidden, whatever the number."""
+        lead = self.released("刘先生", "010-6552 9988")  # Beijing: 10 national digits
+        self.assertEqual(self.pool_row(lead, self.bob).masked_phone, "10******88")
+
+    def test_team_change_is_the_managers(self):
+        """The team's policy applies: only a manager moves a customer to another team."""
+        lead = self.register("张三", "13800138000", self.alice)
+        other = self.env["crm.team"].create(
+            {"name": "No release", "attribution_override": True, "attribution_release": False}
+        )
+        with self.assertRefused(UserError, "Only a sales manager can move"):
+            lead.with_user(self.alice).write({"team_id": other.id})
+        lead.with_user(self.manager).write({"team_id": other.id})
+        self.assertEqual(lead.team_id, other)
+
+    def test_e7_a_typed_probability_is_not_a_closed_deal(self):
+        """E7: only a won stage locks, not a probability of 100 % typed on an open stage."""
+        lead = self.register("张三", "13800138000", self.alice)
+        lead.with_user(self.alice).write({"probability": 100})
+        self.assertEqual(lead.attribution_state, "protected")
+
+    def test_e8_someone_elses_deal_does_not_take_the_customer(self):
+        """E8: Bob closing a deal of Alice's protected customer moves nothing."""
+        self.company.write({"attribution_first_deal": True})
+        lead = self.register("张三", "13800138000", self.alice)
+        deal = (
+            self.env["crm.lead"]
+            .sudo()
+            .create(
+                {
+                    "name": "Bob's deal",
+                    "partner_id": lead.partner_id.id,
+                    "user_id": self.bob.id,
+                    "type": "opportunity",
+                }
+            )
+        )
+        deal.with_user(self.bob).action_set_won()
+        self.assertEqual((lead.user_id, lead.attribution_ownership_kind), (self.alice, "visit"))
+
+    def test_f4_e8_a_customer_with_an_order_waits_for_the_manager(self):
+        """F4 / E8: under the first-deal policy a leaver's customer with an order is kept."""
+        self.company.write({"attribution_first_deal": True})
+        lead = self.register("张三", "13800138000", self.alice)
+        lead.with_user(self.alice).action_set_won()
+        with self.at(T0 + DAY):
+            self.alice.action_archive()
+        self.assertEqual(
+            (lead.attribution_state, lead.user_id, lead.attribution_handover),
+            ("protected", self.alice, True),
+        )
+        self.sweep_all(T0 + 90 * DAY)
+        self.assertEqual(
+            lead.attribution_state, "protected", "not released while on the handover list"
+        )
+        with self.at(T0 + 90 * DAY):
+            self.assertNotIn(
+                lead, self.env["crm.lead"].search([("attribution_conversion_overdue", "=", True)])
+            )
+
+    def test_f4_notifies_the_managers_when_the_leader_leaves(self):
+        """F4: the team leader leaving, the company's sales managers are told."""
+        self.team.user_id = self.alice
+        self.register("张三", "13800138000", self.alice)
+        self.alice.action_archive()
+        self.assertTrue(self.notified(self.manager, "handover list"))
+
+    def test_e5_closing_a_pool_customer_needs_an_owner(self):
+        lead = self.released()
+        with self.assertRefused(UserError, "has no owner"):
+            lead.with_user(self.manager).action_set_won()
+
+    def test_h1_a_change_request_cannot_be_created_decided(self):
+        lead = self.register("张三", "13800138000", self.alice)
+        request = (
+            self.env["crm.attribution.change.request"]
+            .with_user(self.alice)
+            .create(
+                {
+                    "lead_id": lead.id,
+                    "requested_user_id": self.bob.id,
+                    "reason": "x",
+                    "state": "accepted",
+                    "decision_rule": "H5",
+                    "decided_by_id": self.manager.id,
+                }
+            )
+        )
+        self.assertEqual(
+            (request.state, request.decision_rule, request.decided_by_id.id),
+            ("pending", False, False),
+        )
+        self.assertEqual(lead.user_id, self.alice)
+
+    def test_b3_e6_a_returning_visit_moves_the_deadline_and_drops_the_old_reminder(self):
+        lead = self.register("张三", "13800138000", self.alice)
+        self.sweep_all(T0 + 7 * DAY, "_cron_attribution_remind")
+        reminder = self.env.ref("crm_lead_attribution.mail_activity_type_protection_ending")
+        self.assertTrue(lead.activity_ids.filtered(lambda a: a.activity_type_id == reminder))
+        self.register("张三", "13800138000", self.bob, at=T0 + 8 * DAY)
+        self.assertFalse(lead.activity_ids.filtered(lambda a: a.activity_type_id == reminder))
+
+    def test_e6_no_reminder_when_release_is_off(self):
+        self.company.attribution_release = False
+        lead = self.register("张三", "13800138000", self.alice)
+        self.sweep_all(T0 + 8 * DAY, "_cron_attribution_remind")
+        self.assertNotIn("reminder", self.ledger(lead).mapped("event"))
+
+    def test_e3_progress_is_reported_to_the_cron_runner(self):
+        """E3: each batch reports done and remaining through ir.cron's progress."""
+        for n in range(5):
+            self.register(f"客户{n}", f"1370000000{n}", self.alice)
+        cron = self.env.ref("crm_lead_attribution.ir_cron_attribution_release")
+        cron, progress = cron._add_progress()
+        with self.at(T0 + 11 * DAY):
+            self.env["crm.lead"].with_context(
+                ir_cron_progress_id=progress.id
+            )._cron_attribution_release(batch_size=2)
+        self.assertEqual(progress.done, 2)
+        self.assertGreaterEqual(progress.remaining, 3)

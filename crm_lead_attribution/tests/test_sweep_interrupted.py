@@ -2,9 +2,12 @@ from collections import Counter
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.base.models.ir_cron import CompletionStatus
 
 from .committed import CommittedCase
 
@@ -102,3 +105,38 @@ class TestInterruptedSweeps(CommittedCase):
                     self.assertEqual(events["reminder"], 1, f"lead {lead_id} reminded once")
                     reminders = [a for a in state["activities"] if a[0] == reminder]
                     self.assertEqual(reminders, [(reminder, state["owner"])])
+
+    @mute_logger("odoo.addons.base.models.ir_cron")
+    def test_e3_odoo_cron_runner_runs_the_batches_to_the_end(self):
+        """E3: run by Odoo's cron runner, the sweep reports progress batch by
+        batch (_notify_progress) and the runner calls it again until done."""
+        lead_ids = [
+            self.register(f"批次{n}", f"1330000{n:04d}", self.sales_ids[n % 3], 11)
+            for n in range(5)
+        ]
+        with self.env_for(SUPERUSER_ID) as env:
+            cron = env.ref("crm_lead_attribution.ir_cron_attribution_release")
+            code = cron.code
+            cron.code = "model._cron_attribution_release(batch_size=2)"
+            env.cr.execute("SELECT * FROM ir_cron WHERE id = %s", [cron.id])
+            job = dict(env.cr.dictfetchone(), timed_out_counter=0)
+            env.cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_progress")
+            last_progress = env.cr.fetchone()[0]
+        try:
+            with patch.object(Registry, "_lock", DummyRLock()):
+                status = self.registry["ir.cron"]._run_job(job)
+        finally:
+            with self.env_for(SUPERUSER_ID) as env:
+                env.ref("crm_lead_attribution.ir_cron_attribution_release").code = code
+        self.assertEqual(status, CompletionStatus.FULLY_DONE)
+        with self.env_for(SUPERUSER_ID) as env:
+            env.cr.execute(
+                "SELECT done, remaining FROM ir_cron_progress"
+                " WHERE cron_id = %s AND id > %s ORDER BY id",
+                [job["id"], last_progress],
+            )
+            progress = env.cr.fetchall()
+        self.assertEqual([done for done, _remaining in progress], [2, 2, 1])
+        self.assertEqual(progress[-1][1], 0)
+        self.assertGreater(progress[0][1], 0)
+        self.check_released_once(lead_ids)
