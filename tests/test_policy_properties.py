@@ -42,17 +42,6 @@ ACTIONS = [
     "depart",
     "remind",
 ]
-ACTIONS = [
-    "register",
-    "follow_up",
-    "close",
-    "sweep",
-    "claim",
-    "give_up",
-    "assign",
-    "depart",
-    "remind",
-]
 steps = st.lists(
     st.tuples(
         st.sampled_from(ACTIONS),
