@@ -8,7 +8,7 @@ installs the add-on without demo data, bulk-loads the leads with SQL (not
 through the ORM: one INSERT .. SELECT from generate_series, with their phone
 identities), then measures, server-side and in the same run:
 
-* ours: ``crm.lead._attribution_preview``, the whole 判客 decision the
+* ours: ``crm.attribution.desk._preview``, the whole 判客 decision the
   reception desk shows (phone parsing and validation, identity lookup,
   reading the customer, the policy decision);
 * baseline: Odoo's own duplicate lookup on a lead, the ``duplicate_lead_ids``
@@ -54,6 +54,7 @@ def typed_phone(number, prefix="130"):
 
 def measure(env, leads, samples, users):
     Lead = env["crm.lead"]
+    Desk = env["crm.attribution.desk"]
     receiver = env["res.users"].browse(users[0])
     rng = random.Random(20261127)
     numbers = [rng.randint(1, leads) for _ in range(samples)]
@@ -71,7 +72,7 @@ def measure(env, leads, samples, users):
         return time.perf_counter() - started
 
     def lookup(phone):
-        decision, _lead = Lead._attribution_preview("张三", phone, "visit", receiver)
+        decision, _lead = Desk._preview("张三", phone, "visit", receiver)
         return decision
 
     def duplicates(lead_id):

@@ -55,7 +55,7 @@ DUE_SQL = {
     "release": "now() AT TIME ZONE 'UTC' - interval '1 hour'",
     "remind": "now() AT TIME ZONE 'UTC' + interval '2 days'",
 }
-METHOD = {"release": "_cron_attribution_release", "remind": "_cron_attribution_remind"}
+METHOD = {"release": "_cron_release", "remind": "_cron_remind"}
 EVENT = {"release": "release", "remind": "reminder"}
 
 
@@ -105,12 +105,12 @@ def vacuum(db):
 
 def naive(env, kind, sample):
     """One customer at a time, the way a plain loop over records would."""
-    from odoo.addons.crm_lead_attribution.models.crm_lead import REMINDER_TYPE, WRITE_FLAG
+    from odoo.addons.crm_lead_attribution.const import REMINDER_TYPE, WRITE_FLAG
     from odoo.addons.crm_lead_attribution.tools import pool_policy as pp
 
     Lead = env["crm.lead"].with_context(**{WRITE_FLAG: True})
     at = Lead._attribution_now()
-    ids = Lead._attribution_due(kind, at, limit=sample)
+    ids = env["crm.attribution.sweep"]._due(kind, at, limit=sample)
     decide = pp.decide_release if kind == "release" else pp.decide_reminder
     started = time.perf_counter()
     for lead in Lead.browse(ids):
@@ -145,7 +145,7 @@ def sweep_phase(options):
     while True:
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            done, remaining = getattr(env["crm.lead"], METHOD[options.kind])(
+            done, remaining = getattr(env["crm.attribution.sweep"], METHOD[options.kind])(
                 batch_size=options.batch
             )
         batches += 1

@@ -1,12 +1,7 @@
 from . import models
 from . import wizards
 
-# Activity types of this add-on: their activities go with it.
-ACTIVITY_TYPES = (
-    "crm_lead_attribution.mail_activity_type_first_follow_up",
-    "crm_lead_attribution.mail_activity_type_protection_ending",
-    "crm_lead_attribution.mail_activity_type_change_request",
-)
+from .const import ACTIVITY_TYPES
 
 
 def uninstall_hook(env):

@@ -5,17 +5,18 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cla_tools import attribution_policy as ap
 from cla_tools import pool_policy as pp
+from cla_tools import registration_policy as rp
+from cla_tools import vocabulary as v
 
 T0 = datetime(2026, 3, 2, 2, 0)
-POLICY = ap.Policy()  # reminder 3, conversion 30, holding 50, 5 claims a day, cool-down 7
+POLICY = v.Policy()  # reminder 3, conversion 30, holding 50, 5 claims a day, cool-down 7
 ALICE, BOB, CAROL = 31, 32, 33
 
 
-def owned(kind=ap.VISIT, owner=ALICE, at=T0, policy=POLICY):
-    reg = ap.Registration(kind, "+8613800138000", "Zhou", owner, at)
-    return ap.decide_registration(reg, None, policy).customer
+def owned(kind=v.VISIT, owner=ALICE, at=T0, policy=POLICY):
+    reg = v.Registration(kind, "+8613800138000", "Zhou", owner, at)
+    return rp.decide_registration(reg, None, policy).customer
 
 
 def pooled(at=T0 + timedelta(days=10), owner=ALICE):
@@ -37,7 +38,7 @@ def test_e6_reminder_is_due_three_days_before_and_only_once_per_deadline():
     assert reminded.reminded_until == customer.protected_until
     assert pp.decide_reminder(reminded, at + timedelta(days=1), POLICY) is None  # never twice
     # a follow-up opens a new protection period, which is reminded again
-    extended = ap.decide_follow_up(reminded, ALICE, at, "call", POLICY).customer
+    extended = rp.decide_follow_up(reminded, ALICE, at, "call", POLICY).customer
     assert pp.decide_reminder(extended, extended.protected_until - timedelta(days=2), POLICY)
 
 
@@ -48,7 +49,7 @@ def test_e6_no_reminder_when_off_ended_or_locked():
         is None
     )
     assert pp.decide_reminder(customer, T0 + timedelta(days=10), POLICY) is None
-    locked, _r = ap.decide_close(customer, ALICE, T0, POLICY)
+    locked, _r = rp.decide_close(customer, ALICE, T0, POLICY)
     assert pp.decide_reminder(locked, T0 + timedelta(days=8), POLICY) is None
 
 
@@ -62,24 +63,24 @@ def test_e3_release_after_the_protection_period():
     at = T0 + timedelta(days=10)
     released, reason = pp.decide_release(customer, at, POLICY)
     assert reason.rule == "E3"
-    assert (released.owner_id, released.state, released.previous_owner_id) == (None, ap.POOL, ALICE)
+    assert (released.owner_id, released.state, released.previous_owner_id) == (None, v.POOL, ALICE)
     assert released.pool_since == at and released.protected_until is None
 
 
 def test_c2_caller_never_brought_to_a_visit_is_released_after_the_call_period():
     """C2: a caller not brought to a visit goes to the pool after the call period."""
-    caller = owned(kind=ap.CALL)
+    caller = owned(kind=v.CALL)
     assert pp.decide_release(caller, T0 + timedelta(days=14), POLICY) is None
     _released, reason = pp.decide_release(caller, T0 + timedelta(days=15), POLICY)
     assert reason.rule == "C2"
-    visited = ap.decide_follow_up(caller, ALICE, T0 + timedelta(days=2), "visit", POLICY).customer
+    visited = rp.decide_follow_up(caller, ALICE, T0 + timedelta(days=2), "visit", POLICY).customer
     _released, reason = pp.decide_release(visited, visited.protected_until, POLICY)
     assert reason.rule == "E3"
 
 
 def test_e7_closed_customers_are_never_released():
     """E7: a locked customer stays with the owner whatever the date."""
-    locked, _reason = ap.decide_close(owned(), ALICE, T0, POLICY)
+    locked, _reason = rp.decide_close(owned(), ALICE, T0, POLICY)
     assert pp.decide_release(locked, T0 + timedelta(days=3650), POLICY) is None
 
 
@@ -93,17 +94,17 @@ def test_e8_first_deal_owns_and_a_month_without_contact_or_reorder_releases():
     """E8: the first deal's owner keeps it while reorders or contacts come; idle a month: pool."""
     policy = replace(POLICY, first_deal=True, first_deal_days=30)
     customer = owned(owner=ALICE, policy=policy)
-    closed, reason = ap.decide_close(customer, BOB, T0 + timedelta(days=2), policy)
+    closed, reason = rp.decide_close(customer, BOB, T0 + timedelta(days=2), policy)
     assert reason.rule == "E8"
-    assert (closed.owner_id, closed.state, closed.ownership_kind) == (BOB, ap.PROTECTED, ap.DEAL)
+    assert (closed.owner_id, closed.state, closed.ownership_kind) == (BOB, v.PROTECTED, v.DEAL)
     assert closed.protected_until == T0 + timedelta(days=32)
-    reorder, reason = ap.decide_close(closed, CAROL, T0 + timedelta(days=20), policy)
+    reorder, reason = rp.decide_close(closed, CAROL, T0 + timedelta(days=20), policy)
     assert reason.rule == "E8" and reorder.owner_id == BOB  # the first deal still owns
     assert reorder.protected_until == T0 + timedelta(days=50)
-    contact = ap.decide_follow_up(reorder, BOB, T0 + timedelta(days=40), "message", policy).customer
+    contact = rp.decide_follow_up(reorder, BOB, T0 + timedelta(days=40), "message", policy).customer
     assert contact.protected_until == T0 + timedelta(days=70)  # a month from the contact
     released, reason = pp.decide_release(contact, T0 + timedelta(days=70), policy)
-    assert reason.rule == "E8" and released.state == ap.POOL
+    assert reason.rule == "E8" and released.state == v.POOL
 
 
 # -- E5 giving up --------------------------------------------------------------
@@ -113,20 +114,20 @@ def test_e5_owner_gives_up_to_the_pool_at_once():
     """E5: given up by the owner, the customer is in the pool at once."""
     released, reason = pp.decide_give_up(owned(), ALICE, T0 + timedelta(days=1))
     assert reason.rule == "E5"
-    assert released.state == ap.POOL and released.previous_owner_id == ALICE
-    assert pp.decide_give_up(owned(), BOB, T0, is_manager=True)[0].state == ap.POOL
+    assert released.state == v.POOL and released.previous_owner_id == ALICE
+    assert pp.decide_give_up(owned(), BOB, T0, is_manager=True)[0].state == v.POOL
 
 
 @pytest.mark.parametrize(
     "customer, actor, rule",
     [
         (lambda: owned(), BOB, "E5"),  # not the owner
-        (lambda: ap.decide_close(owned(), ALICE, T0, POLICY)[0], ALICE, "E7"),  # signed
+        (lambda: rp.decide_close(owned(), ALICE, T0, POLICY)[0], ALICE, "E7"),  # signed
         (lambda: pooled(), ALICE, "E5"),  # nothing to give up
     ],
 )
 def test_e5_give_up_refusals(customer, actor, rule):
-    with pytest.raises(ap.Refusal) as refusal:
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_give_up(customer(), actor, T0)
     assert refusal.value.reason.rule == rule
 
@@ -161,13 +162,13 @@ def test_f1_claim_from_the_pool_gives_a_fresh_protection():
     at = T0 + timedelta(days=12)
     claimed, reason = pp.decide_claim(customer, BOB, at, POLICY, pp.ClaimContext())
     assert reason.rule == "F1"
-    assert (claimed.owner_id, claimed.state, claimed.owner_since) == (BOB, ap.PROTECTED, at)
+    assert (claimed.owner_id, claimed.state, claimed.owner_since) == (BOB, v.PROTECTED, at)
     assert claimed.protected_until == at + timedelta(days=10)
-    with pytest.raises(ap.Refusal) as refusal:
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_claim(claimed, CAROL, at, POLICY, pp.ClaimContext(), taken_from_pool=True)
     assert refusal.value.reason.rule == "F1"
-    assert refusal.value.reason.args["owner"] == ap.UserRef(BOB)  # public in the pool before
-    with pytest.raises(ap.Refusal) as refusal:
+    assert refusal.value.reason.args["owner"] == v.UserRef(BOB)  # public in the pool before
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_claim(owned(), CAROL, at, POLICY, pp.ClaimContext())
     assert "owner" not in refusal.value.reason.args  # never in the pool: no name given
 
@@ -175,7 +176,7 @@ def test_f1_claim_from_the_pool_gives_a_fresh_protection():
 def test_f2_holding_limit_says_when_it_lifts():
     """F2: at most N protected customers per salesperson."""
     context = pp.ClaimContext(holding=50, holding_frees_at=T0 + timedelta(days=3))
-    with pytest.raises(ap.Refusal) as refusal:
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_claim(pooled(), BOB, T0 + timedelta(days=11), POLICY, context)
     reason = refusal.value.reason
     assert reason.rule == "F2" and "Holding limit" in reason.message
@@ -188,7 +189,7 @@ def test_f2_daily_claim_limit_lifts_next_day():
     """F2: at most N claims a day."""
     tomorrow = T0 + timedelta(days=12)
     context = pp.ClaimContext(claims_today=5, next_day_at=tomorrow)
-    with pytest.raises(ap.Refusal) as refusal:
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_claim(pooled(), BOB, T0 + timedelta(days=11), POLICY, context)
     assert "Daily claim limit" in refusal.value.reason.message
     assert refusal.value.reason.args["lifts_at"] == tomorrow
@@ -199,7 +200,7 @@ def test_f2_cool_down_before_a_former_owner_reclaims():
     lost_at = T0 + timedelta(days=10)
     customer = pooled(at=lost_at)
     context = pp.ClaimContext(lost_at=lost_at)
-    with pytest.raises(ap.Refusal) as refusal:
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_claim(customer, ALICE, lost_at + timedelta(days=6), POLICY, context)
     assert "Cool-down" in refusal.value.reason.message
     assert refusal.value.reason.args["lifts_at"] == lost_at + timedelta(days=7)
@@ -222,35 +223,35 @@ def test_f4_departure_without_order_goes_to_handover_and_is_new_for_the_next_rec
     """F4: the customers of a leaver without an order are treated as new."""
     handed, reason = pp.decide_departure(owned(), T0 + timedelta(days=2))
     assert reason.rule == "F4"
-    assert (handed.state, handed.owner_id, handed.previous_owner_id) == (ap.HANDOVER, None, ALICE)
-    with pytest.raises(ap.Refusal) as refusal:
+    assert (handed.state, handed.owner_id, handed.previous_owner_id) == (v.HANDOVER, None, ALICE)
+    with pytest.raises(v.Refusal) as refusal:
         pp.decide_claim(handed, BOB, T0 + timedelta(days=3), POLICY, pp.ClaimContext())
     assert refusal.value.reason.rule == "F4"  # not for salespeople to take
     at = T0 + timedelta(days=4)
-    reg = ap.Registration(ap.VISIT, "+8613800138000", "Zhou", CAROL, at)
-    decision = ap.decide_registration(reg, handed, POLICY)
-    assert (decision.outcome, decision.rule, decision.owner_id) == (ap.HANDED_OVER, "F4", CAROL)
+    reg = v.Registration(v.VISIT, "+8613800138000", "Zhou", CAROL, at)
+    decision = rp.decide_registration(reg, handed, POLICY)
+    assert (decision.outcome, decision.rule, decision.owner_id) == (v.HANDED_OVER, "F4", CAROL)
     moved, reason = pp.decide_assign(handed, BOB, at, POLICY)
     assert reason.rule == "F4" and moved.owner_id == BOB
 
 
 def test_f4_departure_with_order_stays_locked_until_reassigned():
     """F4: a closed customer of a leaver stays locked, on the handover list."""
-    locked, _reason = ap.decide_close(owned(), ALICE, T0, POLICY)
+    locked, _reason = rp.decide_close(owned(), ALICE, T0, POLICY)
     handed, reason = pp.decide_departure(locked, T0 + timedelta(days=2))
     assert (handed.state, handed.owner_id, handed.handover, reason.rule) == (
-        ap.LOCKED,
+        v.LOCKED,
         ALICE,
         True,
         "F4",
     )
     assert pp.decide_departure(handed, T0 + timedelta(days=3)) is None  # once
-    reg = ap.Registration(ap.VISIT, "+8613800138000", "Zhou", CAROL, T0 + timedelta(days=3))
-    assert ap.decide_registration(reg, handed, POLICY).rule == "F4"
+    reg = v.Registration(v.VISIT, "+8613800138000", "Zhou", CAROL, T0 + timedelta(days=3))
+    assert rp.decide_registration(reg, handed, POLICY).rule == "F4"
     moved, reason = pp.decide_assign(handed, BOB, T0 + timedelta(days=4), POLICY)
     assert (moved.owner_id, moved.state, moved.handover, reason.rule) == (
         BOB,
-        ap.LOCKED,
+        v.LOCKED,
         False,
         "F4",
     )
@@ -263,7 +264,7 @@ def test_h1_change_request_needs_the_owner_or_the_manager():
     """H1: before signing, the owner consents (H1) or the manager decides (H5)."""
     customer = owned()
     reason = pp.check_change_request(customer, BOB)
-    assert reason.rule == "H1" and reason.args["requested"] == ap.UserRef(BOB)
+    assert reason.rule == "H1" and reason.args["requested"] == v.UserRef(BOB)
     at = T0 + timedelta(days=3)
     moved, reason = pp.decide_change(customer, BOB, at, POLICY, by_manager=False)
     assert (moved.owner_id, reason.rule) == (BOB, "H1")
@@ -273,9 +274,9 @@ def test_h1_change_request_needs_the_owner_or_the_manager():
 
 
 def test_h1_no_change_after_signing_or_to_the_owner():
-    locked, _reason = ap.decide_close(owned(), ALICE, T0, POLICY)
+    locked, _reason = rp.decide_close(owned(), ALICE, T0, POLICY)
     for customer, requested in ((locked, BOB), (owned(), ALICE), (pooled(), BOB)):
-        with pytest.raises(ap.Refusal) as refusal:
+        with pytest.raises(v.Refusal) as refusal:
             pp.check_change_request(customer, requested)
         assert refusal.value.reason.rule == "H1"
 
@@ -289,16 +290,16 @@ def test_h5_manager_reassignment_of_a_protected_customer():
         "H5",
         at + timedelta(days=10),
     )
-    with pytest.raises(ap.Refusal):
+    with pytest.raises(v.Refusal):
         pp.decide_assign(moved, BOB, at, POLICY)
 
 
 def test_policy_limits_accept_zero_and_refuse_negatives():
     assert (
-        ap.Policy(reminder_days=0, holding_limit=0, daily_claim_limit=0, cooldown_days=0).problems()
+        v.Policy(reminder_days=0, holding_limit=0, daily_claim_limit=0, cooldown_days=0).problems()
         == []
     )
-    problems = ap.Policy(reminder_days=-1, first_deal_days=0, holding_limit=-2).problems()
+    problems = v.Policy(reminder_days=-1, first_deal_days=0, holding_limit=-2).problems()
     assert problems == ["first_deal_days", "reminder_days", "holding_limit"]
 
 
@@ -306,18 +307,18 @@ def test_f2_self_registration_of_a_pool_or_expired_customer_is_a_claim():
     """F2 / E3: registering an ownerless or expired customer to oneself obeys the claim limits."""
     known = owned()  # Alice's, protected until T0 + 10 days
     at = T0 + timedelta(days=11)
-    reg = ap.Registration(ap.CALL, "+8613800138000", "Zhou", ALICE, at)
-    decision = ap.decide_registration(reg, known, POLICY)
-    assert decision.outcome == ap.EXPIRED
-    with pytest.raises(ap.Refusal) as refusal:  # Alice lost it a day ago: cool-down
+    reg = v.Registration(v.CALL, "+8613800138000", "Zhou", ALICE, at)
+    decision = rp.decide_registration(reg, known, POLICY)
+    assert decision.outcome == v.EXPIRED
+    with pytest.raises(v.Refusal) as refusal:  # Alice lost it a day ago: cool-down
         pp.check_self_registration(known, decision, ALICE, at, POLICY, pp.ClaimContext())
     assert refusal.value.reason.args["lifts_at"] == T0 + timedelta(days=17)
     # registered for another receiver (the desk), it is not a claim
     pp.check_self_registration(known, decision, CAROL, at, POLICY, pp.ClaimContext())
-    bob = ap.decide_registration(
-        ap.Registration(ap.CALL, "+8613800138000", "Zhou", BOB, at), known, POLICY
+    bob = rp.decide_registration(
+        v.Registration(v.CALL, "+8613800138000", "Zhou", BOB, at), known, POLICY
     )
-    with pytest.raises(ap.Refusal):
+    with pytest.raises(v.Refusal):
         pp.check_self_registration(known, bob, BOB, at, POLICY, pp.ClaimContext(claims_today=5))
     pp.check_self_registration(known, bob, BOB, at, POLICY, pp.ClaimContext())
 
@@ -338,17 +339,17 @@ def test_f2_local_day_for_the_daily_limit():
 def test_e4_e8_a_first_deal_customer_is_converted():
     """E4 / E8: a customer with a first deal is not listed as not converted."""
     policy = replace(POLICY, first_deal=True)
-    closed, _reason = ap.decide_close(owned(policy=policy), ALICE, T0, policy)
+    closed, _reason = rp.decide_close(owned(policy=policy), ALICE, T0, policy)
     assert not pp.conversion_overdue(closed, T0 + timedelta(days=29), policy)
 
 
 def test_f4_e8_departure_keeps_a_first_deal_customer_for_the_manager():
     """F4 / E8: a leaver's customer with an order waits for the manager, owner kept."""
     policy = replace(POLICY, first_deal=True)
-    closed, _reason = ap.decide_close(owned(policy=policy), ALICE, T0, policy)
+    closed, _reason = rp.decide_close(owned(policy=policy), ALICE, T0, policy)
     handed, reason = pp.decide_departure(closed, T0 + timedelta(days=1))
     assert (handed.state, handed.owner_id, handed.handover, reason.rule) == (
-        ap.PROTECTED,
+        v.PROTECTED,
         ALICE,
         True,
         "F4",

@@ -11,14 +11,15 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cla_tools import attribution_policy as ap
 from cla_tools import pool_policy as pp
+from cla_tools import registration_policy as rp
+from cla_tools import vocabulary as v
 
 T0 = datetime(2026, 1, 1, 9, 0)
 USERS = st.integers(min_value=1, max_value=5)
 
 policies = st.builds(
-    ap.Policy,
+    v.Policy,
     visit_days=st.integers(1, 30),
     call_days=st.integers(1, 30),
     channel_days=st.integers(1, 30),
@@ -45,8 +46,8 @@ ACTIONS = [
 steps = st.lists(
     st.tuples(
         st.sampled_from(ACTIONS),
-        st.sampled_from(ap.REGISTRATION_KINDS),
-        st.sampled_from(ap.FOLLOW_UP_KINDS),
+        st.sampled_from(v.REGISTRATION_KINDS),
+        st.sampled_from(v.FOLLOW_UP_KINDS),
         USERS,
         st.integers(min_value=0, max_value=24 * 40),  # hours since the previous step
     ),
@@ -58,21 +59,21 @@ steps = st.lists(
 def check_register(customer, decision, user, at):
     after = decision.customer
     assert after.owner_id is not None  # never ownerless after a registration
-    if customer is None or decision.outcome != ap.RETURNING:
+    if customer is None or decision.outcome != v.RETURNING:
         # A3/B2/E3/F1/F4: a new ownership belongs to the receiver, from now
         assert after.owner_id == after.first_receiver_id == user
         assert after.owner_since == at
         assert after.protected_until > at
-        if decision.outcome == ap.EXPIRED:
+        if decision.outcome == v.EXPIRED:
             assert customer.protected_until <= at  # E3 only after the deadline
-        if decision.outcome in (ap.FROM_POOL, ap.HANDED_OVER):
-            assert customer.state in ap.OWNERLESS
+        if decision.outcome in (v.FROM_POOL, v.HANDED_OVER):
+            assert customer.state in v.OWNERLESS
     else:
         # B3/E7: a returning customer keeps owner and first receiver
         assert after.owner_id == customer.owner_id
         assert after.first_receiver_id == customer.first_receiver_id
         assert after.owner_since == customer.owner_since
-        if customer.state == ap.PROTECTED:
+        if customer.state == v.PROTECTED:
             # within protection, and a contact never shortens it (E1)
             assert customer.protected_until > at
             assert after.protected_until >= customer.protected_until > at
@@ -80,7 +81,7 @@ def check_register(customer, decision, user, at):
 
 def check_follow_up(customer, after, user, at):
     assert after.owner_id == customer.owner_id  # a follow-up never moves ownership
-    if customer.state == ap.PROTECTED and after.protected_until != customer.protected_until:
+    if customer.state == v.PROTECTED and after.protected_until != customer.protected_until:
         # E1: only the owner extends, never shortens, only while protected
         assert user == customer.owner_id
         assert after.protected_until > customer.protected_until
@@ -88,26 +89,26 @@ def check_follow_up(customer, after, user, at):
 
 
 def step_register(customer, policy, user, at, kind, _fu_kind):
-    registration = ap.Registration(kind, "+8613800138000", "Wang", user, at)
-    decision = ap.decide_registration(registration, customer, policy)
+    registration = v.Registration(kind, "+8613800138000", "Wang", user, at)
+    decision = rp.decide_registration(registration, customer, policy)
     check_register(customer, decision, user, at)
     return decision.customer
 
 
 def step_follow_up(customer, policy, user, at, _kind, fu_kind):
     try:
-        result = ap.decide_follow_up(customer, user, at, fu_kind, policy)
-    except ap.Refusal:
-        assert customer.state in ap.OWNERLESS
+        result = rp.decide_follow_up(customer, user, at, fu_kind, policy)
+    except v.Refusal:
+        assert customer.state in v.OWNERLESS
         return customer
     check_follow_up(customer, result.customer, user, at)
     return result.customer
 
 
 def step_close(customer, policy, user, at, _kind, _fu_kind):
-    if customer.state in ap.OWNERLESS:
+    if customer.state in v.OWNERLESS:
         return customer
-    after, reason = ap.decide_close(customer, user, at, policy)
+    after, reason = rp.decide_close(customer, user, at, policy)
     assert reason.rule == ("E8" if policy.first_deal else "E7")
     return after
 
@@ -117,9 +118,9 @@ def step_sweep(customer, policy, _user, at, _kind, _fu_kind):
     if released is None:
         # E7: locked never released; protected only once the deadline passed
         waiting = customer.handover or not policy.release  # F4 handover list, or release off
-        assert customer.state != ap.PROTECTED or customer.protected_until > at or waiting
+        assert customer.state != v.PROTECTED or customer.protected_until > at or waiting
         return customer
-    assert customer.state == ap.PROTECTED and customer.protected_until <= at
+    assert customer.state == v.PROTECTED and customer.protected_until <= at
     after, reason = released
     assert reason.rule in ("E3", "C2", "E8")
     assert after.previous_owner_id == customer.owner_id
@@ -129,10 +130,10 @@ def step_sweep(customer, policy, _user, at, _kind, _fu_kind):
 def step_claim(customer, policy, user, at, _kind, _fu_kind):
     try:
         after, reason = pp.decide_claim(customer, user, at, policy, pp.ClaimContext())
-    except ap.Refusal:
-        assert customer.state != ap.POOL
+    except v.Refusal:
+        assert customer.state != v.POOL
         return customer
-    assert customer.state == ap.POOL and after.owner_id == user
+    assert customer.state == v.POOL and after.owner_id == user
     assert after.protected_until > at and reason.rule == "F1"
     return after
 
@@ -140,16 +141,16 @@ def step_claim(customer, policy, user, at, _kind, _fu_kind):
 def step_give_up(customer, _policy, _user, at, _kind, _fu_kind):
     try:
         after, reason = pp.decide_give_up(customer, customer.owner_id, at)
-    except ap.Refusal:
+    except v.Refusal:
         return customer
-    assert after.state == ap.POOL and reason.rule == "E5"
+    assert after.state == v.POOL and reason.rule == "E5"
     return after
 
 
 def step_assign(customer, policy, user, at, _kind, _fu_kind):
     try:
         after, _reason = pp.decide_assign(customer, user, at, policy)
-    except ap.Refusal:
+    except v.Refusal:
         assert customer.owner_id == user
         return customer
     assert after.owner_id == user
@@ -200,26 +201,26 @@ def test_lifecycle_invariants(policy, history):
         step = STEPS["register"] if customer is None else STEPS[action]
         customer = step(customer, policy, user, at, kind, fu_kind)
         # exactly one owner, or none in the pool / handover list
-        assert (customer.owner_id is None) == (customer.state in ap.OWNERLESS)
-        if customer.state == ap.LOCKED:
+        assert (customer.owner_id is None) == (customer.state in v.OWNERLESS)
+        if customer.state == v.LOCKED:
             assert customer.protected_until is None
 
 
 @settings(max_examples=200, deadline=None)
-@given(policy=policies, kind=st.sampled_from(ap.REGISTRATION_KINDS), gap=st.integers(0, 24 * 60))
+@given(policy=policies, kind=st.sampled_from(v.REGISTRATION_KINDS), gap=st.integers(0, 24 * 60))
 def test_register_twice_second_is_returning_unless_expired(policy, kind, gap):
     """A2/B3/E3: the same phone registered twice is one customer, returning while protected."""
-    first = ap.decide_registration(
-        ap.Registration(kind, "+8613800138000", "Zhao", 1, T0), None, policy
+    first = rp.decide_registration(
+        v.Registration(kind, "+8613800138000", "Zhao", 1, T0), None, policy
     )
     at = T0 + timedelta(hours=gap)
-    second = ap.decide_registration(
-        ap.Registration(ap.VISIT, "+8613800138000", "Zhao", 2, at), first.customer, policy
+    second = rp.decide_registration(
+        v.Registration(v.VISIT, "+8613800138000", "Zhao", 2, at), first.customer, policy
     )
     if at < first.customer.protected_until:
-        assert second.outcome == ap.RETURNING and second.customer.owner_id == 1
+        assert second.outcome == v.RETURNING and second.customer.owner_id == 1
     else:
-        assert second.outcome == ap.EXPIRED and second.customer.owner_id == 2
+        assert second.outcome == v.EXPIRED and second.customer.owner_id == 2
 
 
 @given(
@@ -227,6 +228,6 @@ def test_register_twice_second_is_returning_unless_expired(policy, kind, gap):
     at=st.datetimes(min_value=T0, max_value=T0 + timedelta(days=60)),
 )
 def test_days_left_is_never_negative_and_zero_only_when_ended(until, at):
-    left = ap.days_left(until, at)
+    left = rp.days_left(until, at)
     assert left >= 0
     assert (left == 0) == (until <= at)

@@ -11,3 +11,5 @@ from . import res_users
 from . import crm_team_member
 from . import crm_attribution_change_request
 from . import crm_attribution_pool
+from . import crm_attribution_desk
+from . import crm_attribution_sweep

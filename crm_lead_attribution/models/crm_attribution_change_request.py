@@ -1,10 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import attribution_policy as ap
+from ..const import CHANGE_REQUEST_TYPE, MANAGER_GROUP
 from ..tools import pool_policy as pp
-
-CHANGE_REQUEST_TYPE = "crm_lead_attribution.mail_activity_type_change_request"
+from ..tools import vocabulary as v
 
 
 class CrmAttributionChangeRequest(models.Model):
@@ -54,7 +53,7 @@ class CrmAttributionChangeRequest(models.Model):
     @api.depends_context("uid")
     @api.depends("state", "owner_id")
     def _compute_can_decide(self):
-        manager = self.env.user.has_group("sales_team.group_sale_manager")
+        manager = self.env.user.has_group(MANAGER_GROUP)
         for request in self:
             request.can_decide = request.state == "pending" and (
                 manager or request.owner_id == self.env.user
@@ -85,7 +84,7 @@ class CrmAttributionChangeRequest(models.Model):
                 raise UserError(self.env._("This lead is not a registered customer."))
             try:
                 pp.check_change_request(known, vals.get("requested_user_id"))
-            except ap.Refusal as refusal:
+            except v.Refusal as refusal:
                 raise UserError(lead._attribution_render(refusal.reason)) from refusal
             vals["owner_id"] = known.owner_id
         requests = super(CrmAttributionChangeRequest, self.sudo()).create(vals_list)
@@ -120,7 +119,7 @@ class CrmAttributionChangeRequest(models.Model):
     def _decide(self, accept):
         self.ensure_one()
         user = self.env.user
-        manager = user.has_group("sales_team.group_sale_manager")
+        manager = user.has_group(MANAGER_GROUP)
         if self.state != "pending":
             raise UserError(self.env._("This request has already been decided."))
         lead = self.lead_id.sudo()
@@ -149,7 +148,7 @@ class CrmAttributionChangeRequest(models.Model):
         else:
             reason = pp.decline_change(known, self.requested_user_id.id)
             if by_manager:
-                reason = ap.Reason("H5", reason.message, reason.args)
+                reason = v.Reason("H5", reason.message, reason.args)
             lead._attribution_log("request", reason, at, note=self.reason, ownership_changed=False)
         lead.activity_ids.filtered(
             lambda a: a.activity_type_id == self.env.ref(CHANGE_REQUEST_TYPE)

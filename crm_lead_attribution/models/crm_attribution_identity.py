@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 
@@ -42,7 +43,7 @@ class CrmAttributionIdentity(models.Model):
         concurrent claim not yet visible to this transaction makes PostgreSQL
         raise a serialization failure, which Odoo retries.
         """
-        self.sudo().env.flush_all()
+        self.flush_model()
         self.env.cr.execute(
             SQL(
                 """
@@ -57,3 +58,36 @@ class CrmAttributionIdentity(models.Model):
         )
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0] if row else [])
+
+    @api.model
+    def _sync(self, leads):
+        """Keep the identities in step with the registered phones of ``leads`` (A2)."""
+        Identity = self.sudo()
+        Desk = self.env["crm.attribution.desk"]
+        for lead in leads:
+            company = lead.company_id or self.env.company
+            if not lead.phone:
+                raise ValidationError(
+                    self.env._("A registered customer must keep a phone number (A1).")
+                )
+            phone, _international = Desk._parse_phone(lead.phone, company)
+            identity = Identity.search([("lead_id", "=", lead.id)], limit=1)
+            if identity.phone == phone:
+                continue
+            other = Identity._find(company, phone)
+            if other.lead_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(phone)s is already the phone of another customer, owned by "
+                        "%(owner)s (A2).",
+                        phone=lead.phone,
+                        owner=other.lead_id.user_id.name or self.env._("nobody"),
+                    )
+                )
+            if other:  # an identity whose lead was deleted: take it over
+                identity.unlink()
+                other.lead_id = lead
+            elif identity:
+                identity.phone = phone
+            else:
+                Identity.create({"company_id": company.id, "phone": phone, "lead_id": lead.id})

@@ -1,24 +1,13 @@
+import json
 from datetime import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
-from ..tools import attribution_policy as ap
-from .crm_lead import ATTRIBUTION_STATES, FOLLOW_UP_KINDS, OUTCOMES, REGISTRATION_KINDS
-
-EVENTS = [
-    ("registration", "Registration"),
-    ("reception", "Returning Registration"),
-    ("follow_up", "Follow-up"),
-    ("reminder", "Reminder"),
-    ("release", "Released to the Pool"),
-    ("claim", "Claim"),
-    ("ownership", "Ownership Change"),
-    ("handover", "Handover"),
-    ("closing", "Deal Closed or Reopened"),
-    ("request", "Change Request"),
-]
+from ..const import ATTRIBUTION_STATES, EVENTS, FOLLOW_UP_KINDS, OUTCOMES, REGISTRATION_KINDS
+from ..tools import vocabulary as v
 
 
 class CrmAttributionLedger(models.Model):
@@ -69,6 +58,15 @@ class CrmAttributionLedger(models.Model):
     previous_owner_id = fields.Many2one("res.users", readonly=True, ondelete="restrict")
     owner_id = fields.Many2one("res.users", readonly=True, index=True, ondelete="restrict")
     ownership_changed = fields.Boolean(readonly=True)
+    claimant_id = fields.Many2one(
+        "res.users",
+        string="Claimed By",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="F2: the salesperson who took the customer from the public pool (or a "
+        "customer nobody held any more) by this entry: it counts towards their limits.",
+    )
     state = fields.Selection(
         ATTRIBUTION_STATES,
         string="State After",
@@ -102,12 +100,12 @@ class CrmAttributionLedger(models.Model):
         if not message:
             return False
         return self._attribution_render(
-            ap.Reason("", message, self._attribution_load_args(args or {}))
+            v.Reason("", message, self._attribution_load_args(args or {}))
         )
 
     @api.model
     def _attribution_render(self, reason):
-        """Render an ``ap.Reason`` in the current language and time zone."""
+        """Render an ``v.Reason`` in the current language and time zone."""
         users = self.env["res.users"].sudo().with_context(active_test=False)
         return reason.render(
             translate=self.env._,
@@ -122,9 +120,9 @@ class CrmAttributionLedger(models.Model):
         def dump(value):
             if isinstance(value, datetime):
                 return {"datetime": fields.Datetime.to_string(value)}
-            if isinstance(value, ap.UserRef):
+            if isinstance(value, v.UserRef):
                 return {"user": value.id}
-            if isinstance(value, ap.Label):
+            if isinstance(value, v.Label):
                 return {"label": value.text}
             return value
 
@@ -136,16 +134,16 @@ class CrmAttributionLedger(models.Model):
             if isinstance(value, dict) and "datetime" in value:
                 return fields.Datetime.to_datetime(value["datetime"])
             if isinstance(value, dict) and "user" in value:
-                return ap.UserRef(value["user"])
+                return v.UserRef(value["user"])
             if isinstance(value, dict) and "label" in value:
-                return ap.Label(value["label"])
+                return v.Label(value["label"])
             return value
 
         return {key: load(value) for key, value in args.items()}
 
     @api.model
     def _attribution_prepare(self, lead, event, reason, **values):
-        """Values of a ledger entry about ``lead`` for ``reason`` (an ap.Reason)."""
+        """Values of a ledger entry about ``lead`` for ``reason`` (an v.Reason)."""
         values.update(
             event=event,
             rule=reason.rule,
@@ -162,6 +160,134 @@ class CrmAttributionLedger(models.Model):
         )
         values.setdefault("actor_id", self.env.user.id)
         return values
+
+    @api.model
+    def _append(self, vals_list):
+        """Append entries (I1) in one batched create, as the services do (sudo)."""
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _append_rows(self, entries):
+        """Append many entries (I1) in one ``INSERT .. SELECT`` (the sweeps).
+
+        ``entries``: ``(lead, event, reason, at, values)`` with ``values``
+        among ``previous_owner_id``, ``ownership_changed``, ``note``,
+        ``actor_id``. The customer's name, phone, owner, state and deadline
+        are read from the lead as it is now, like ``_attribution_prepare``.
+        """
+        actor = self.env.uid
+        columns = {
+            "lead_id": ("int4", [lead.id for lead, *_rest in entries]),
+            "event": ("varchar", [event for _lead, event, *_rest in entries]),
+            "rule": ("varchar", [reason.rule for _lead, _event, reason, *_rest in entries]),
+            "reason_message": ("text", [reason.message for _l, _e, reason, *_r in entries]),
+            "reason_args": (
+                "text",
+                [
+                    json.dumps(self._attribution_dump_args(reason.args))
+                    for _l, _e, reason, *_r in entries
+                ],
+            ),
+            "date": ("timestamp", [at for _lead, _event, _reason, at, _values in entries]),
+            "actor_id": ("int4", [values.get("actor_id", actor) for *_rest, values in entries]),
+            "previous_owner_id": (
+                "int4",
+                [values.get("previous_owner_id") or None for *_rest, values in entries],
+            ),
+            "ownership_changed": (
+                "bool",
+                [bool(values.get("ownership_changed")) for *_rest, values in entries],
+            ),
+            "note": ("text", [values.get("note") or None for *_rest, values in entries]),
+        }
+        names = list(columns)
+        now = fields.Datetime.now()
+        self.env["crm.lead"].flush_model(
+            ["company_id", "partner_id", "contact_name", "name", "phone_sanitized", "phone",
+             "user_id", "attribution_state", "attribution_protected_until"]
+        )  # fmt: skip
+        self.env["res.partner"].flush_model(["name"])
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_attribution_ledger (
+                    lead_id, event, rule, reason_message, reason_args, date, actor_id,
+                    previous_owner_id, ownership_changed, note,
+                    company_id, partner_id, customer_name, phone, owner_id, state,
+                    protected_until, create_uid, create_date, write_uid, write_date
+                )
+                SELECT v.lead_id, v.event, v.rule, v.reason_message, v.reason_args::jsonb, v.date,
+                       v.actor_id, v.previous_owner_id, v.ownership_changed, v.note,
+                       coalesce(l.company_id, %(company)s), l.partner_id,
+                       coalesce(p.name, l.contact_name, l.name),
+                       coalesce(l.phone_sanitized, l.phone),
+                       l.user_id, l.attribution_state, l.attribution_protected_until,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s) AS v(%(names)s)
+                  JOIN crm_lead l ON l.id = v.lead_id
+                  LEFT JOIN res_partner p ON p.id = l.partner_id
+                """,
+                company=self.env.company.id,
+                uid=actor,
+                now=now,
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", columns[name][1], SQL(columns[name][0])) for name in names
+                ),
+                names=SQL(", ").join(SQL.identifier(name) for name in names),
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # What the claim limits read (F1, F2)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _claims_since(self, user, start):
+        """F2: how many customers ``user`` took since ``start`` (claims, and
+        registrations that counted as claims)."""
+        self.flush_model(["claimant_id", "date"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM crm_attribution_ledger"
+                " WHERE claimant_id = %(user)s AND date >= %(start)s",
+                user=user.id,
+                start=start,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _lost_at(self, lead, user):
+        """F2: when ``user`` last lost ``lead`` (the cool-down counts from it)."""
+        self.flush_model(["lead_id", "previous_owner_id", "owner_id", "ownership_changed", "date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT max(date) FROM crm_attribution_ledger
+                 WHERE lead_id = %(lead)s AND previous_owner_id = %(user)s AND ownership_changed
+                   AND owner_id IS DISTINCT FROM %(user)s
+                """,
+                lead=lead.id,
+                user=user.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _last_ownership_change(self, lead):
+        """``(event, rule)`` of the latest entry that changed ``lead``'s owner."""
+        self.flush_model(["lead_id", "ownership_changed", "date", "event", "rule"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT event, rule FROM crm_attribution_ledger
+                 WHERE lead_id = %(lead)s AND ownership_changed
+                 ORDER BY date DESC, id DESC LIMIT 1
+                """,
+                lead=lead.id,
+            )
+        )
+        return self.env.cr.fetchone()
 
     def write(self, vals):  # pylint: disable=method-required-super
         # I1: append-only, for everyone (superuser included).

@@ -1,9 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import attribution_policy as ap
+from ..tools import vocabulary as v
 
-# Policy field name on the records -> name in ap.Policy.
+# Policy field name on the records -> name in v.Policy.
 POLICY_FIELDS = {
     "attribution_visit_days": "visit_days",
     "attribution_call_days": "call_days",
@@ -119,4 +119,4 @@ class CrmAttributionPolicyMixin(models.AbstractModel):
     def _attribution_policy_values(self):
         """These options as the pure policy layer takes them."""
         self.ensure_one()
-        return ap.Policy(**{name: self[fname] for fname, name in POLICY_FIELDS.items()})
+        return v.Policy(**{name: self[fname] for fname, name in POLICY_FIELDS.items()})

@@ -2,8 +2,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from .crm_lead import OWNERSHIP_KINDS, SOURCE_CHANNELS
+from ..const import MANAGER_GROUP, OWNERSHIP_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
+from ..tools import pool_policy as pp
+from ..tools import vocabulary as v
 
 
 class CrmAttributionPool(models.Model):
@@ -104,7 +107,7 @@ class CrmAttributionPool(models.Model):
         """F1 / F2: the current salesperson claims this customer."""
         self.ensure_one()
         lead = self.env["crm.lead"].sudo().browse(self.id)
-        reason = lead._attribution_claim(self.env.user)
+        reason = self._claim_customer(lead, self.env.user)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -124,10 +127,110 @@ class CrmAttributionPool(models.Model):
 
     def action_assign(self):
         """F1: the sales manager assigns pool customers to anyone."""
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise UserError(
                 self.env._("Only a sales manager assigns customers from the pool (F1).")
             )
         action = self.env["crm.lead"].browse(self.ids).action_attribution_reassign()
         action["context"] = dict(action["context"], attribution_from_pool=True)
         return action
+
+    # ------------------------------------------------------------------
+    # Claims (F1, F2)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _claim_customer(self, lead, user, at=None):
+        """F1 / F2: ``user`` claims the pool customer of ``lead``, within the limits.
+
+        Claims of one salesperson are serialized on their user row (so that
+        limits are counted on fresh data), and the customer's row is locked:
+        of many salespeople claiming the same customer at once, one wins and
+        the others are refused once Odoo retries them.
+        """
+        at = at or lead._attribution_now()
+        if not user.has_group(SALESMAN_GROUP):
+            raise UserError(
+                self.env._("Only salespeople can claim customers from the public pool.")
+            )
+        lead = lead.sudo()
+        self._serialize_claims(user, at)
+        lead._attribution_lock()
+        known = lead._attribution_customer()
+        if known is None:
+            raise UserError(self.env._("This lead is not a registered customer."))
+        try:
+            customer, reason = pp.decide_claim(
+                known,
+                user.id,
+                at,
+                lead._attribution_policy(),
+                self._claim_context(lead, user, at),
+                taken_from_pool=self._taken_from_pool(lead),
+            )
+        except v.Refusal as refusal:
+            raise UserError(lead._attribution_render(refusal.reason)) from refusal
+        lead._attribution_write(lead._attribution_values(customer, reason, at))
+        # nobody lost the customer here: it had no owner (F2 cool-downs count losses)
+        lead._attribution_log(
+            "claim", reason, at, actor_id=user.id, claimant_id=user.id, ownership_changed=True
+        )
+        # computed in sudo: what the claim changed is the claimer's to read only after it
+        lead.env.flush_all()
+        return reason
+
+    @api.model
+    def _serialize_claims(self, user, at):
+        """F2: one claim at a time per salesperson: a concurrent claim that
+        committed meanwhile makes this one fail to serialize and be retried."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_users SET attribution_last_claim = %(at)s WHERE id = %(user)s",
+                at=at,
+                user=user.id,
+            )
+        )
+        user.invalidate_recordset(["attribution_last_claim"])
+
+    @api.model
+    def _taken_from_pool(self, lead):
+        """F1: whether the current ownership of ``lead`` began in the public pool."""
+        return pp.taken_from_pool(self.env["crm.attribution.ledger"]._last_ownership_change(lead))
+
+    @api.model
+    def _check_in_pool(self, leads):
+        """F1: the manager assigns from the pool screen: refuse a customer
+        that someone claimed meanwhile rather than take it from them."""
+        for lead in leads:
+            try:
+                pp.check_in_pool(lead._attribution_customer(), self._taken_from_pool(lead))
+            except v.Refusal as refusal:
+                raise UserError(lead._attribution_render(refusal.reason)) from refusal
+
+    @api.model
+    def _claim_context(self, lead, user, at):
+        """What the F2 limits need to know about ``user`` claiming ``lead``."""
+        Lead = self.env["crm.lead"]
+        Lead.flush_model(["user_id", "attribution_state", "attribution_protected_until"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*), min(attribution_protected_until) FROM crm_lead
+                 WHERE user_id = %(user)s AND attribution_state = 'protected'
+                   AND attribution_protected_until > %(at)s
+                """,
+                user=user.id,
+                at=at,
+            )
+        )
+        holding, frees_at = self.env.cr.fetchone()
+        company_tz = (lead.company_id or self.env.company).partner_id.tz
+        day_start, next_day = pp.local_day(at, user.tz or company_tz)
+        Ledger = self.env["crm.attribution.ledger"]
+        return pp.ClaimContext(
+            holding=holding,
+            holding_frees_at=frees_at,
+            claims_today=Ledger._claims_since(user, day_start),
+            next_day_at=next_day,
+            lost_at=Ledger._lost_at(lead, user),
+        )

@@ -1,10 +1,7 @@
 from odoo import api, fields, models
 
+from ..const import EXCLUDE_OWNERLESS
 from .crm_attribution_policy_mixin import POLICY_FIELDS
-
-# Context key: Odoo's own lead assignment runs with it and must not see the
-# customers of the public pool or of the handover list (F1, F4).
-EXCLUDE_OWNERLESS = "crm_lead_attribution_exclude_ownerless"
 
 
 class CrmTeam(models.Model):
@@ -25,12 +22,19 @@ class CrmTeam(models.Model):
             for fname in POLICY_FIELDS:
                 self[fname] = company[fname]
 
+    @api.model
+    def _attribution_policy_of(self, company, team=None):
+        """The policy resolver, the one place that says which policy applies:
+        a sales team's own values when it overrides the company's, else the
+        company's."""
+        if team and team.attribution_override:
+            return team._attribution_policy_values()
+        return company._attribution_policy_values()
+
     def _attribution_policy(self):
-        """The team's policy when it overrides the company's, else the company's."""
+        """The policy this sales team's customers follow."""
         self.ensure_one()
-        if self.attribution_override:
-            return self._attribution_policy_values()
-        return (self.company_id or self.env.company)._attribution_policy()
+        return self._attribution_policy_of(self.company_id or self.env.company, self)
 
     def _action_assign_leads(self, force_quota=False, creation_delta_days=7):
         # F1 / F4: Odoo's lead assignment hands out unassigned leads; pool and

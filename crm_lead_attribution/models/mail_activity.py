@@ -1,7 +1,7 @@
 from odoo import models
 
-from ..tools import attribution_policy as ap
-from .crm_lead import SKIP_ACTIVITY_FOLLOW_UP
+from ..const import SKIP_ACTIVITY_FOLLOW_UP
+from ..tools import registration_policy as rp
 
 
 class MailActivity(models.Model):
@@ -14,7 +14,7 @@ class MailActivity(models.Model):
         follow_ups = [
             (
                 activity.res_id,
-                ap.follow_up_kind_for_activity(activity.activity_category),
+                rp.follow_up_kind_for_activity(activity.activity_category),
                 activity.summary or activity.activity_type_id.name,
             )
             for activity in self

@@ -32,10 +32,6 @@ class ResCompany(models.Model):
                 )
         return super().write(vals)
 
-    def _attribution_policy(self):
-        """The company's attribution policy (see crm.team for team overrides)."""
-        return self._attribution_policy_values()
-
     def _attribution_phone_country(self):
         self.ensure_one()
         return self.attribution_phone_country_id or self.env.ref("base.cn")

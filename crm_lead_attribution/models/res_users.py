@@ -2,6 +2,8 @@ from odoo import fields, models
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
+from ..const import SALESMAN_GROUP
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -37,3 +39,13 @@ class ResUsers(models.Model):
             )
             leads._attribution_hand_over()
         return result
+
+    def _attribution_can_own(self, company):
+        """An active salesperson of ``company``: who may receive or own customers."""
+        self.ensure_one()
+        return bool(
+            self.active
+            and not self.share
+            and company in self.company_ids
+            and self.has_group(SALESMAN_GROUP)
+        )

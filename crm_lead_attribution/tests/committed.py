@@ -99,19 +99,21 @@ class CommittedCase(BaseCase):
         with self.env_for(self.desk_id) as env:
             at = fields.Datetime.now() - timedelta(days=days_ago)
             receiver = env["res.users"].browse(receiver_id)
-            _decision, lead = env["crm.lead"]._attribution_register(
+            _decision, lead = env["crm.attribution.desk"]._register_customer(
                 name, phone, kind, receiver, at=at
             )
             return lead.id
 
-    def sweep(self, method="_cron_attribution_release", batch_size=100):
+    def sweep(self, method="_cron_release", batch_size=100):
         """Run a sweep to the end, one committed batch at a time, as Odoo's
         cron runner does; returns the number of batches."""
         batches = 0
         while True:
             batches += 1
             with self.env_for(SUPERUSER_ID) as env:
-                _done, remaining = getattr(env["crm.lead"], method)(batch_size=batch_size)
+                _done, remaining = getattr(env["crm.attribution.sweep"], method)(
+                    batch_size=batch_size
+                )
             if not remaining:
                 return batches
 

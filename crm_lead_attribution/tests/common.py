@@ -80,9 +80,9 @@ class AttributionCase(TransactionCase):
 
     def lead_of(self, phone):
         """The registered lead of a phone (any writing), as superuser."""
-        Lead = self.env["crm.lead"].sudo()
-        e164, _intl = Lead._attribution_parse_phone(phone, self.company)
-        return Lead._attribution_find_customer(self.company, e164)
+        Desk = self.env["crm.attribution.desk"].sudo()
+        e164, _intl = Desk._parse_phone(phone, self.company)
+        return Desk._find_customer(self.company, e164).sudo()
 
     def ledger(self, lead):
         return (

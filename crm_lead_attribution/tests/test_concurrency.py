@@ -19,7 +19,7 @@ class TestConcurrentRegistration(CommittedCase):
     def job(self, receiver_id):
         def register(env):
             receiver = env["res.users"].browse(receiver_id)
-            decision, _lead = env["crm.lead"]._attribution_register(
+            decision, _lead = env["crm.attribution.desk"]._register_customer(
                 "张三", self.phone, "visit", receiver
             )
             return decision.outcome, decision.owner_id
@@ -116,7 +116,7 @@ class TestConcurrentClaims(CommittedCase):
         claimer = self.sales_ids[1]
 
         def sweep(env):
-            return env["crm.lead"]._cron_attribution_release(batch_size=100)
+            return env["crm.attribution.sweep"]._cron_release(batch_size=100)
 
         results, _attempts = self.race([(SUPERUSER_ID, sweep), (claimer, self.claim())])
         self.sweep()  # a customer the claim held locked is released by the next run

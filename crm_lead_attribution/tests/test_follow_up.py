@@ -13,7 +13,9 @@ class TestFollowUp(AttributionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["crm.lead"]._attribution_register("张三", "13800138000", "visit", cls.alice, at=T0)
+        cls.env["crm.attribution.desk"]._register_customer(
+            "张三", "13800138000", "visit", cls.alice, at=T0
+        )
 
     def setUp(self):
         super().setUp()
@@ -113,7 +115,9 @@ class TestFollowUp(AttributionCase):
 
     def test_c2_caller_follow_ups_keep_the_call_deadline_and_e2_on_visit(self):
         """C2 / E2: calls do not extend a caller; the first visit logged starts the visit period."""
-        self.env["crm.lead"]._attribution_register("李四", "13900139000", "call", self.bob, at=T0)
+        self.env["crm.attribution.desk"]._register_customer(
+            "李四", "13900139000", "call", self.bob, at=T0
+        )
         caller = self.lead_of("13900139000")
         with self.at(T0 + timedelta(days=10)):
             self.log(self.bob, "call", lead=caller)

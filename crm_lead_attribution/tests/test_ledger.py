@@ -13,14 +13,14 @@ class TestLedger(AttributionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Lead = cls.env["crm.lead"]
-        Lead.with_user(cls.reception)._attribution_register(
+        Desk = cls.env["crm.attribution.desk"]
+        Desk.with_user(cls.reception)._register_customer(
             "张三", "13800138000", "visit", cls.alice, at=T0
         )
-        Lead.with_user(cls.reception)._attribution_register(
+        Desk.with_user(cls.reception)._register_customer(
             "李四", "13900139000", "visit", cls.bob, at=T0
         )
-        Lead.with_user(cls.reception)._attribution_register(
+        Desk.with_user(cls.reception)._register_customer(
             "张三", "13800138000", "visit", cls.carol, at=T0 + timedelta(hours=5), note="二次到访"
         )
 
@@ -95,7 +95,7 @@ class TestLedger(AttributionCase):
     def test_i1_reception_sees_its_own_registrations_only(self):
         Ledger = self.env["crm.attribution.ledger"].with_user(self.reception)
         self.assertEqual(len(Ledger.search([])), 3)
-        self.env["crm.lead"].with_user(self.alice)._attribution_register(
+        self.env["crm.attribution.desk"].with_user(self.alice)._register_customer(
             "王五", "13700137000", "call", self.alice
         )
         self.assertEqual(len(Ledger.search([])), 3)

@@ -28,25 +28,25 @@ class LifecycleCase(AttributionCase):
 
     def register(self, name, phone, receiver, kind="visit", at=T0):
         _decision, lead = (
-            self.env["crm.lead"]
+            self.env["crm.attribution.desk"]
             .with_user(self.reception)
-            ._attribution_register(name, phone, kind, receiver, at=at)
+            ._register_customer(name, phone, kind, receiver, at=at)
         )
         return lead.sudo()
 
     def release(self, at):
         with self.at(at):
-            return self.env["crm.lead"]._cron_attribution_release(batch_size=2)
+            return self.env["crm.attribution.sweep"]._cron_release(batch_size=2)
 
-    def sweep_all(self, at, method="_cron_attribution_release"):
+    def sweep_all(self, at, method="_cron_release"):
         """Call the sweep in batches of 2 until it reports nothing remaining."""
         with self.at(at):
             for calls in range(1, 200):
-                _done, remaining = getattr(self.env["crm.lead"], method)(batch_size=2)
+                _done, remaining = getattr(self.env["crm.attribution.sweep"], method)(batch_size=2)
                 if not remaining:
                     return calls
             kind = "release" if "release" in method else "remind"
-            ids = self.env["crm.lead"]._attribution_due(
+            ids = self.env["crm.attribution.sweep"]._due(
                 kind, self.env["crm.lead"]._attribution_now(), limit=5
             )
             stuck = [
@@ -79,9 +79,9 @@ class TestRemindersAndRelease(LifecycleCase):
         def reminders():
             return lead.activity_ids.filtered(lambda a: a.activity_type_id == reminder_type)
 
-        self.sweep_all(T0 + 6 * DAY, "_cron_attribution_remind")
+        self.sweep_all(T0 + 6 * DAY, "_cron_remind")
         self.assertFalse(reminders())
-        self.sweep_all(T0 + 7 * DAY, "_cron_attribution_remind")
+        self.sweep_all(T0 + 7 * DAY, "_cron_remind")
         self.assertEqual(len(reminders()), 1)
         self.assertEqual(reminders().user_id, self.alice)
         self.assertEqual(str(reminders().date_deadline), "2026-03-12")
@@ -89,14 +89,14 @@ class TestRemindersAndRelease(LifecycleCase):
         entry = self.ledger(lead)[-1]
         self.assertEqual((entry.event, entry.rule, entry.owner_id), ("reminder", "E6", self.alice))
         self.assertTrue(self.notified(self.alice, "ends within days"))
-        self.sweep_all(T0 + 8 * DAY, "_cron_attribution_remind")
+        self.sweep_all(T0 + 8 * DAY, "_cron_remind")
         self.assertEqual(len(reminders()), 1, "never twice for the same deadline")
         self.assertEqual(self.ledger(lead).mapped("event").count("reminder"), 1)
         # a follow-up opens a new protection period, reminded again in time
         with self.at(T0 + 8 * DAY):
             lead.with_user(self.alice)._attribution_log_follow_up("call")
         self.assertFalse(reminders(), "the follow-up did what the reminder asked")
-        self.sweep_all(T0 + 15 * DAY, "_cron_attribution_remind")
+        self.sweep_all(T0 + 15 * DAY, "_cron_remind")
         self.assertEqual(len(reminders()), 1)
         self.assertEqual(self.ledger(lead).mapped("event").count("reminder"), 2)
         # the reminder is an ordinary activity: done by the owner, it is a follow-up (E1)
@@ -303,11 +303,11 @@ class TestPool(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["crm.lead"].with_user(cls.reception)._attribution_register(
+        cls.env["crm.attribution.desk"].with_user(cls.reception)._register_customer(
             "张三", "13800138000", "visit", cls.alice, at=T0
         )
         with cls.at(cls, T0 + 10 * DAY):
-            cls.env["crm.lead"]._cron_attribution_release()
+            cls.env["crm.attribution.sweep"]._cron_release()
 
     def setUp(self):
         super().setUp()
@@ -577,7 +577,7 @@ class TestLifecycleSettings(LifecycleCase):
         settings.attribution_first_deal = True
         settings.attribution_first_deal_days = 45
         settings.save().execute()
-        self.assertEqual(self.company._attribution_policy().first_deal_days, 45)
+        self.assertEqual(self.company._attribution_policy_values().first_deal_days, 45)
         for field in (
             "attribution_reminder_days",
             "attribution_daily_claim_limit",
@@ -633,7 +633,7 @@ class TestPoolSafeguards(LifecycleCase):
         """F2: registering a pool customer to oneself obeys the limits of a claim."""
         lead = self.released()
         with self.at(T0 + 12 * DAY), self.assertRefused(UserError, "Cool-down"):
-            self.env["crm.lead"].with_user(self.alice)._attribution_register(
+            self.env["crm.attribution.desk"].with_user(self.alice)._register_customer(
                 "张三", "13800138000", "call", self.alice
             )
         self.company.attribution_daily_claim_limit = 1
@@ -643,7 +643,7 @@ class TestPoolSafeguards(LifecycleCase):
             )._attribution_give_up("x")
             self.pool_row(lead, self.bob).action_claim()
             with self.assertRefused(UserError, "Daily claim limit"):
-                self.env["crm.lead"].with_user(self.bob)._attribution_register(
+                self.env["crm.attribution.desk"].with_user(self.bob)._register_customer(
                     "李四", "13900139000", "call", self.bob
                 )
             # the desk registering the customer for a receiver is not a claim
@@ -763,7 +763,7 @@ class TestPoolSafeguards(LifecycleCase):
 
     def test_b3_e6_a_returning_visit_moves_the_deadline_and_drops_the_old_reminder(self):
         lead = self.register("张三", "13800138000", self.alice)
-        self.sweep_all(T0 + 7 * DAY, "_cron_attribution_remind")
+        self.sweep_all(T0 + 7 * DAY, "_cron_remind")
         reminder = self.env.ref("crm_lead_attribution.mail_activity_type_protection_ending")
         self.assertTrue(lead.activity_ids.filtered(lambda a: a.activity_type_id == reminder))
         self.register("张三", "13800138000", self.bob, at=T0 + 8 * DAY)
@@ -772,7 +772,7 @@ class TestPoolSafeguards(LifecycleCase):
     def test_e6_no_reminder_when_release_is_off(self):
         self.company.attribution_release = False
         lead = self.register("张三", "13800138000", self.alice)
-        self.sweep_all(T0 + 8 * DAY, "_cron_attribution_remind")
+        self.sweep_all(T0 + 8 * DAY, "_cron_remind")
         self.assertNotIn("reminder", self.ledger(lead).mapped("event"))
 
     def test_e3_progress_is_reported_to_the_cron_runner(self):
@@ -782,8 +782,8 @@ class TestPoolSafeguards(LifecycleCase):
         cron = self.env.ref("crm_lead_attribution.ir_cron_attribution_release")
         cron, progress = cron._add_progress()
         with self.at(T0 + 11 * DAY):
-            self.env["crm.lead"].with_context(
+            self.env["crm.attribution.sweep"].with_context(
                 ir_cron_progress_id=progress.id
-            )._cron_attribution_release(batch_size=2)
+            )._cron_release(batch_size=2)
         self.assertEqual(progress.done, 2)
         self.assertGreaterEqual(progress.remaining, 3)

@@ -13,9 +13,9 @@ class TestSecurity(AttributionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Lead = cls.env["crm.lead"].with_user(cls.reception)
-        Lead._attribution_register("张三", "13800138000", "visit", cls.alice, at=T0)
-        Lead._attribution_register("李四", "13900139000", "visit", cls.bob, at=T0)
+        Desk = cls.env["crm.attribution.desk"].with_user(cls.reception)
+        Desk._register_customer("张三", "13800138000", "visit", cls.alice, at=T0)
+        Desk._register_customer("李四", "13900139000", "visit", cls.bob, at=T0)
 
     def setUp(self):
         super().setUp()

@@ -54,8 +54,8 @@ class TestSettings(AttributionCase):
             {"name": "Second Office", "attribution_visit_days": 20}
         )
         self.assertEqual(other.attribution_phone_country_id, self.env.ref("base.cn"))
-        self.assertEqual(other._attribution_policy().visit_days, 20)
-        self.assertEqual(self.company._attribution_policy().visit_days, 10)
+        self.assertEqual(other._attribution_policy_values().visit_days, 20)
+        self.assertEqual(self.company._attribution_policy_values().visit_days, 10)
 
     def test_e3_settings_view_has_the_attribution_block(self):
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]

@@ -46,7 +46,9 @@ class TestInterruptedSweeps(CommittedCase):
                     countdown["left"] = kill_at
                 try:
                     with self.env_for(SUPERUSER_ID) as env:
-                        _done, remaining = getattr(env["crm.lead"], method)(batch_size=batch_size)
+                        _done, remaining = getattr(env["crm.attribution.sweep"], method)(
+                            batch_size=batch_size
+                        )
                 except Killed:
                     return committed
                 finally:
@@ -74,7 +76,7 @@ class TestInterruptedSweeps(CommittedCase):
                     )
                     for n in range(7)
                 ]
-                self.run_until_killed("_cron_attribution_release", 3, kill_at)
+                self.run_until_killed("_cron_release", 3, kill_at)
                 batches = self.sweep(batch_size=3)
                 self.assertGreaterEqual(batches, 1)
                 self.check_released_once(lead_ids)
@@ -92,9 +94,9 @@ class TestInterruptedSweeps(CommittedCase):
                     )
                     for n in range(7)
                 ]
-                self.run_until_killed("_cron_attribution_remind", 3, kill_at)
-                self.sweep("_cron_attribution_remind", batch_size=3)
-                self.sweep("_cron_attribution_remind", batch_size=3)  # and once more: nothing new
+                self.run_until_killed("_cron_remind", 3, kill_at)
+                self.sweep("_cron_remind", batch_size=3)
+                self.sweep("_cron_remind", batch_size=3)  # and once more: nothing new
                 with self.env_for(SUPERUSER_ID) as env:
                     reminder = env.ref(
                         "crm_lead_attribution.mail_activity_type_protection_ending"
@@ -117,7 +119,7 @@ class TestInterruptedSweeps(CommittedCase):
         with self.env_for(SUPERUSER_ID) as env:
             cron = env.ref("crm_lead_attribution.ir_cron_attribution_release")
             code = cron.code
-            cron.code = "model._cron_attribution_release(batch_size=2)"
+            cron.code = "model._cron_release(batch_size=2)"
             env.cr.execute("SELECT * FROM ir_cron WHERE id = %s", [cron.id])
             job = dict(env.cr.dictfetchone(), timed_out_counter=0)
             env.cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_progress")

@@ -11,22 +11,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .attribution_policy import (
+from .registration_policy import extended_deadline, start_ownership
+from .vocabulary import (
     CALL,
     DEAL,
     EXPIRED,
-    FROM_POOL,
-    HANDED_OVER,
     HANDOVER,
     LOCKED,
     OWNERLESS,
     POOL,
     PROTECTED,
+    TAKEN_AS_NEW,
     Reason,
     Refusal,
     UserRef,
     _lt,
-    extended_deadline,
 )
 
 # ---------------------------------------------------------------------------
@@ -209,6 +208,30 @@ _CLAIM_COOLDOWN = _lt(
 )
 
 
+def taken_from_pool(last_ownership_change):
+    """F1: whether the current ownership began in the public pool, by a claim
+    or by the sales manager's assignment from the pool (then the customer was
+    public, and a later claimer may be told who took it).
+
+    :param last_ownership_change: ``(event, rule)`` of the latest ledger entry
+        that changed the owner, or None
+    """
+    if not last_ownership_change:
+        return False
+    event, rule = last_ownership_change
+    return event == "claim" or (event, rule) == ("ownership", "F1")
+
+
+def registration_claimant(decision, actor_id):
+    """F2: whose claim a registration is, if it is one: a salesperson who
+    registers, as the receiver, a customer nobody holds any more (pool,
+    handover, protection ended) takes it like a claim. A registration made
+    for another receiver (the reception desk, the rotation) is not a claim."""
+    if decision.outcome in TAKEN_AS_NEW and decision.customer.owner_id == actor_id:
+        return actor_id
+    return None
+
+
 def decide_claim(customer, claimer_id, at, policy, context, taken_from_pool=False):
     """F1 / F2: a salesperson claims a pool customer, within the limits.
 
@@ -264,9 +287,7 @@ def check_self_registration(known, decision, actor_id, at, policy, context):
     like a claim: the claim limits apply, and the former owner of an ended
     protection waits the cool-down from its end. A registration made for
     another receiver (the reception desk, the rotation) is not a claim."""
-    if decision.outcome not in (EXPIRED, FROM_POOL, HANDED_OVER):
-        return
-    if decision.customer.owner_id != actor_id:
+    if registration_claimant(decision, actor_id) is None:
         return
     lost_at = context.lost_at
     if decision.outcome == EXPIRED and known.owner_id == actor_id:
@@ -292,16 +313,7 @@ def local_day(at, tz_name):
 
 def _take(customer, owner_id, at, policy, rule, message):
     """A fresh ownership for ``owner_id`` from ``at`` (claim or assignment)."""
-    moved = replace(
-        customer,
-        owner_id=owner_id,
-        owner_since=at,
-        state=PROTECTED,
-        protected_until=None,
-        handover=False,
-        reminded_until=None,
-        pool_since=None,
-    )
+    moved = start_ownership(customer, owner_id, at, None)
     until = extended_deadline(policy, moved, at)
     return replace(moved, protected_until=until), Reason(rule, message, {"until": until})
 
@@ -363,6 +375,19 @@ def decide_assign(customer, new_owner_id, at, policy):
     if rule == "E4":
         reason = Reason(rule, reason.message, dict(reason.args, days=policy.conversion_days))
     return customer, reason
+
+
+# ---------------------------------------------------------------------------
+# Reorders under the first-deal policy (E8)
+# ---------------------------------------------------------------------------
+
+
+def reorder_moves_customer(policy, deal_user_id, owner_id):
+    """E8: another deal of a registered customer is won by ``deal_user_id``.
+    The owner's reorder keeps the customer (and extends it); the first deal
+    of a customer without an owner gives it to its salesperson; a deal closed
+    by someone else on an owned customer moves nothing."""
+    return bool(policy.first_deal and deal_user_id and (deal_user_id == owner_id or not owner_id))
 
 
 # ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from ..models.crm_lead import FOLLOW_UP_KINDS
+from ..const import FOLLOW_UP_KINDS
 
 
 class CrmAttributionFollowUp(models.TransientModel):

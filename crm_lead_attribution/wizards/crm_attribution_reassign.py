@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import MANAGER_GROUP, SALESMAN_GROUP
+
 
 class CrmAttributionReassign(models.TransientModel):
     """The sales manager gives one or many customers to a salesperson: from
@@ -18,7 +20,7 @@ class CrmAttributionReassign(models.TransientModel):
         required=True,
         domain=lambda self: [
             ("share", "=", False),
-            ("groups_id", "in", self.env.ref("sales_team.group_sale_salesman").ids),
+            ("groups_id", "in", self.env.ref(SALESMAN_GROUP).ids),
         ],
     )
     reason = fields.Text(required=True, help="Why: recorded in the attribution ledger (H5).")
@@ -30,7 +32,7 @@ class CrmAttributionReassign(models.TransientModel):
 
     def action_reassign(self):
         self.ensure_one()
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise UserError(self.env._("Only a sales manager can give customers to someone else."))
         leads = self.lead_ids._attribution_assign(
             self.user_id,

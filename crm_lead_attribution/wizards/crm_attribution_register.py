@@ -1,8 +1,21 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..models.crm_lead import OUTCOMES, REGISTRATION_KINDS, SOURCE_CHANNELS
-from ..tools import attribution_policy as ap
+from ..const import OUTCOMES, REGISTRATION_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
+from ..tools import vocabulary as v
+
+# The outcome shown by the desk: computed while typing, then the saved result.
+PREVIEW_FIELDS = (
+    "outcome",
+    "owner_id",
+    "owner_since",
+    "protected_until",
+    "rule",
+    "reason",
+    "problem",
+)
+# What only the desk writes (a client cannot forge an outcome).
+RESULT_FIELDS = ("state", *PREVIEW_FIELDS, "result_lead_id")
 
 
 class CrmAttributionRegister(models.TransientModel):
@@ -56,26 +69,14 @@ class CrmAttributionRegister(models.TransientModel):
 
     @api.model
     def _default_receiver(self):
-        if self.env.user.has_group("sales_team.group_sale_salesman"):
+        if self.env.user.has_group(SALESMAN_GROUP):
             return self.env.user
         return self.env["res.users"]
 
     @api.model
     def _receiver_domain(self):
-        salesman = self.env.ref("sales_team.group_sale_salesman")
+        salesman = self.env.ref(SALESMAN_GROUP)
         return [("share", "=", False), ("groups_id", "in", salesman.ids)]
-
-    RESULT_FIELDS = (
-        "state",
-        "outcome",
-        "owner_id",
-        "owner_since",
-        "protected_until",
-        "rule",
-        "reason",
-        "problem",
-        "result_lead_id",
-    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -83,7 +84,7 @@ class CrmAttributionRegister(models.TransientModel):
         # lead the user may read: a client cannot make the desk show another
         # customer's record through them.
         for vals in vals_list:
-            for fname in self.RESULT_FIELDS:
+            for fname in RESULT_FIELDS:
                 vals.pop(fname, None)
             if vals.get("lead_hint_id"):
                 self.env["crm.lead"].browse(vals["lead_hint_id"]).check_access("read")
@@ -91,7 +92,7 @@ class CrmAttributionRegister(models.TransientModel):
 
     def write(self, vals):
         if not self.env.su:
-            vals = {key: value for key, value in vals.items() if key not in self.RESULT_FIELDS}
+            vals = {key: value for key, value in vals.items() if key not in RESULT_FIELDS}
             if vals.get("lead_hint_id"):
                 self.env["crm.lead"].browse(vals["lead_hint_id"]).check_access("read")
         return super().write(vals)
@@ -99,7 +100,7 @@ class CrmAttributionRegister(models.TransientModel):
     @api.depends("kind")
     def _compute_source_channel(self):
         for wizard in self:
-            wizard.source_channel = ap.DEFAULT_SOURCE_CHANNEL[wizard.kind or ap.VISIT]
+            wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL[wizard.kind or v.VISIT]
 
     @api.depends("name", "phone", "kind", "receiver_id", "source_channel")
     def _compute_preview(self):
@@ -107,21 +108,10 @@ class CrmAttributionRegister(models.TransientModel):
         for wizard in self:
             if wizard.state == "done":
                 continue
-            values = dict.fromkeys(
-                (
-                    "outcome",
-                    "owner_id",
-                    "owner_since",
-                    "protected_until",
-                    "rule",
-                    "reason",
-                    "problem",
-                ),
-                False,
-            )
+            values = dict.fromkeys(PREVIEW_FIELDS, False)
             if wizard.phone and wizard.receiver_id and wizard.name:
                 try:
-                    decision, _lead = self.env["crm.lead"]._attribution_preview(
+                    decision, _lead = self.env["crm.attribution.desk"]._preview(
                         wizard.name,
                         wizard.phone,
                         wizard.kind,
@@ -145,7 +135,7 @@ class CrmAttributionRegister(models.TransientModel):
     def action_register(self):
         """Save the registration and show its outcome."""
         self.ensure_one()
-        decision, lead = self.env["crm.lead"]._attribution_register(
+        decision, lead = self.env["crm.attribution.desk"]._register_customer(
             self.name,
             self.phone,
             self.kind,

@@ -1,57 +1,44 @@
-"""Customer attribution policy (客户归属规则), pure Python.
+"""Registration, follow-ups and closing (A1-A4, B2, B3, C1, C2, E1-E3, E7, E8),
+pure Python.
 
 This module decides who owns a customer following ``RULEBOOK.md``. It imports
 nothing from Odoo and never reads the clock: every function takes the moment
-it decides for (``at``) and plain values, and returns plain values. The ORM
-layer (``models/``) reads records into these dataclasses, calls the functions
-below and writes the decisions back.
-
-Datetimes are naive UTC, as Odoo stores them. User ids are plain integers.
-
-Sentences shown to users (reasons and refusals) are English source strings
-marked with ``_lt`` so that Odoo's translation export picks them up; the ORM
-layer translates them with ``env._`` when it renders them.
+it decides for (``at``) and plain values (``vocabulary``), and returns plain
+values. The ORM layer (``models/``) reads records into these dataclasses,
+calls the functions below and writes the decisions back.
 """
 
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
-
-def _lt(source):
-    """Mark ``source`` for translation export; translation happens in the ORM."""
-    return source
-
-
-# ---------------------------------------------------------------------------
-# Vocabulary
-# ---------------------------------------------------------------------------
-
-# What happened at the desk (登记类型): a walk-in visit, a phone call, or a
-# registration reported by a channel / partner (渠道报备).
-VISIT = "visit"
-CALL = "call"
-CHANNEL = "channel"
-REGISTRATION_KINDS = (VISIT, CALL, CHANNEL)
-# Ownership started by a first closed deal, under the first-deal policy (E8).
-DEAL = "deal"
-
-# Source channel of a customer (A4).
-SOURCE_CHANNELS = (
-    "visit",  # walk-in visit 来访
-    "call",  # phone call 来电
-    "referral",  # referral 老带新 / 转介绍
-    "channel",  # channel or partner 渠道 / 合作单位 (flyers, roadshows)
-    "company",  # company relations 公司关系
-    "relation",  # salesperson's own relation 亲友
-    "other",
+from .vocabulary import (
+    CALL,
+    CHANNEL,
+    DEAL,
+    EXPIRED,
+    FOLLOW_UP_KINDS,
+    FROM_POOL,
+    HANDED_OVER,
+    HANDOVER,
+    LOCKED,
+    NEW,
+    OWNERLESS,
+    POOL,
+    PROTECTED,
+    RETURNING,
+    VISIT,
+    Customer,
+    Decision,
+    FollowUp,
+    Label,
+    Reason,
+    Refusal,
+    _lt,
 )
-DEFAULT_SOURCE_CHANNEL = {VISIT: "visit", CALL: "call", CHANNEL: "channel"}
 
-# Follow-up kinds (E1).
-FOLLOW_UP_KINDS = ("call", "visit", "message", "meeting", "activity")
 # E1: a done activity counts as this kind of follow-up, by activity category.
 FOLLOW_UP_BY_ACTIVITY_CATEGORY = {"phonecall": "call", "meeting": "meeting"}
 
@@ -59,230 +46,6 @@ FOLLOW_UP_BY_ACTIVITY_CATEGORY = {"phonecall": "call", "meeting": "meeting"}
 def follow_up_kind_for_activity(category):
     """E1: marking an activity done is a follow-up of this kind."""
     return FOLLOW_UP_BY_ACTIVITY_CATEGORY.get(category, "activity")
-
-
-# Attribution states of a customer.
-PROTECTED = "protected"
-POOL = "pool"
-LOCKED = "locked"
-HANDOVER = "handover"  # owner left; waiting for the sales manager (F4)
-STATES = (PROTECTED, POOL, LOCKED, HANDOVER)
-OWNERLESS = (POOL, HANDOVER)
-
-# Outcomes of a registration (判客).
-NEW = "new"  # nobody owns this phone: the receiver owns it (A3, B2, C1)
-RETURNING = "returning"  # owned and protected, or locked: the owner keeps it (B3, E7)
-EXPIRED = "expired"  # protection ended: treated as new (E3)
-FROM_POOL = "pool"  # in the public pool: treated as new (F1)
-HANDED_OVER = "handover"  # its salesperson left before an order: treated as new (F4)
-OUTCOMES = (NEW, RETURNING, EXPIRED, FROM_POOL, HANDED_OVER)
-
-
-@dataclass(frozen=True)
-class UserRef:
-    """A user named in a sentence; the ORM layer renders the name."""
-
-    id: int
-
-
-@dataclass(frozen=True)
-class Label:
-    """A translatable word inside a sentence (e.g. the kind of registration)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One sentence explaining a decision, with the rule id that made it.
-
-    ``message`` is an English source string with ``%(name)s`` placeholders
-    filled from ``args`` once translated. Datetime arguments stay datetimes
-    so that the reader's language and time zone can format them.
-    """
-
-    rule: str
-    message: str
-    args: dict = field(default_factory=dict)
-
-    def render(self, translate=None, format_datetime=None, format_user=None):
-        """Return the sentence, translated and formatted by the callables given."""
-        translate = translate or (lambda text: text)
-        format_datetime = format_datetime or (lambda value: value.strftime("%Y-%m-%d %H:%M"))
-        format_user = format_user or (lambda ref: f"#{ref.id}")
-
-        def fmt(value):
-            if isinstance(value, datetime):
-                return format_datetime(value)
-            if isinstance(value, UserRef):
-                return format_user(value)
-            if isinstance(value, Label):
-                return translate(value.text)
-            return value
-
-        return translate(self.message) % {key: fmt(value) for key, value in self.args.items()}
-
-
-# ---------------------------------------------------------------------------
-# Inputs
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The protection policy of a company (or of a sales team)."""
-
-    visit_days: int = 10  # E3: visit protection period
-    call_days: int = 15  # C2 / E3: call protection period
-    channel_days: int = 15  # E3: channel registration protection period
-    first_follow_up_days: int = 2  # E2
-    reminder_days: int = 3  # E6: remind the owner this many days before; 0: no reminder
-    release: bool = True  # E3 / C2: release ended protections to the pool
-    conversion_days: int = 30  # E4: not converted after this many days; 0: off
-    first_deal: bool = False  # E8: the first closed deal owns (repeat purchases)
-    first_deal_days: int = 30  # E8: released after this many days without contact or reorder
-    holding_limit: int = 50  # F2: protected customers per salesperson; 0: no limit
-    daily_claim_limit: int = 5  # F2: claims per salesperson and day; 0: no limit
-    cooldown_days: int = 7  # F2: before a former owner may reclaim; 0: none
-
-    POSITIVE = (
-        "visit_days",
-        "call_days",
-        "channel_days",
-        "first_follow_up_days",
-        "first_deal_days",
-    )
-    NOT_NEGATIVE = (
-        "reminder_days",
-        "conversion_days",
-        "holding_limit",
-        "daily_claim_limit",
-        "cooldown_days",
-    )
-
-    def days_for(self, kind):
-        return {
-            VISIT: self.visit_days,
-            CALL: self.call_days,
-            CHANNEL: self.channel_days,
-            DEAL: self.first_deal_days,
-        }[kind]
-
-    def problems(self):
-        """Names of the settings out of range: protection periods must be
-        positive whole numbers of days; limits and the other periods zero
-        (off) or more."""
-
-        def whole(value):
-            return isinstance(value, int) and not isinstance(value, bool)
-
-        return [
-            name
-            for name in self.POSITIVE + self.NOT_NEGATIVE
-            if not whole(getattr(self, name))
-            or getattr(self, name) < (1 if name in self.POSITIVE else 0)
-        ]
-
-
-@dataclass(frozen=True)
-class Registration:
-    """A registration at the desk: a visit, a call or a channel report."""
-
-    kind: str
-    phone: str  # normalized (E.164) phone number
-    name: str
-    receiver_id: int
-    at: datetime
-    source_channel: str = ""
-
-    def __post_init__(self):
-        if self.kind not in REGISTRATION_KINDS:
-            raise ValueError(f"unknown registration kind {self.kind!r}")
-        if not self.source_channel:
-            object.__setattr__(self, "source_channel", DEFAULT_SOURCE_CHANNEL[self.kind])
-        elif self.source_channel not in SOURCE_CHANNELS:
-            raise ValueError(f"unknown source channel {self.source_channel!r}")
-
-
-@dataclass(frozen=True)
-class Customer:
-    """What is known about a registered phone: the current attribution."""
-
-    owner_id: int | None
-    state: str
-    protected_until: datetime | None
-    first_receiver_id: int | None
-    first_contact_at: datetime | None
-    owner_since: datetime | None
-    ownership_kind: str  # registration kind that started the current ownership
-    visited: bool = False  # has visited since the current ownership started
-    last_follow_up_at: datetime | None = None
-    source_channel: str = ""
-    handover: bool = False  # a closed customer whose owner left (F4)
-    previous_owner_id: int | None = None  # who owned it before the pool / handover
-    pool_since: datetime | None = None
-    reminded_until: datetime | None = None  # E6: the deadline already reminded of
-
-    def expired_at(self, at):
-        """When protection ended, if it has ended by ``at``; else None."""
-        if self.state == PROTECTED and self.protected_until and self.protected_until <= at:
-            return self.protected_until
-        return None
-
-
-# ---------------------------------------------------------------------------
-# Outputs
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The outcome of a registration and the attribution that follows it."""
-
-    outcome: str
-    customer: Customer  # the attribution after the registration
-    previous_owner_id: int | None
-    reason: Reason
-    first_follow_up_due: datetime | None = None  # E2: schedule the first follow-up
-
-    @property
-    def rule(self):
-        return self.reason.rule
-
-    @property
-    def owner_id(self):
-        return self.customer.owner_id
-
-    @property
-    def ownership_changed(self):
-        return self.customer.owner_id != self.previous_owner_id
-
-    @property
-    def is_new(self):
-        return self.outcome != RETURNING
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """The effect of a logged follow-up on the attribution."""
-
-    customer: Customer
-    extended: bool
-    reason: Reason
-    first_follow_up_due: datetime | None = None
-    by_owner: bool = False  # the owner followed up in time: the E2 follow-up is done
-
-    @property
-    def rule(self):
-        return self.reason.rule
-
-
-class Refusal(Exception):
-    """A request the rules forbid; carries the rule id and a sentence."""
-
-    def __init__(self, reason):
-        super().__init__(reason.message % reason.args if reason.args else reason.message)
-        self.reason = reason
 
 
 # ---------------------------------------------------------------------------
@@ -429,7 +192,7 @@ _HANDOVER_LOCKED_REASON = _lt(
     "manager gives the customer to someone."
 )
 
-KIND_LABELS = {
+_KIND_WORDS = {
     VISIT: _lt("visit"),
     CALL: _lt("call"),
     CHANNEL: _lt("channel registration"),
@@ -454,6 +217,23 @@ def _new_ownership(registration, policy, source_channel):
     )
     due = at + timedelta(days=policy.first_follow_up_days) if visited else None
     return customer, due
+
+
+def start_ownership(customer, owner_id, at, until, **changes):
+    """A fresh ownership of a known customer by ``owner_id`` from ``at``,
+    protected until ``until``: a claim or an assignment (F1, F4, E4, H1, H5)
+    or a first deal (E8)."""
+    return replace(
+        customer,
+        owner_id=owner_id,
+        owner_since=at,
+        state=PROTECTED,
+        protected_until=until,
+        handover=False,
+        reminded_until=None,
+        pool_since=None,
+        **changes,
+    )
 
 
 def decide_registration(registration, known, policy):
@@ -505,7 +285,7 @@ def decide_registration(registration, known, policy):
         reason = Reason("B3", _RETURNING_FIRST_VISIT_REASON, {"due": due})
         return Decision(RETURNING, customer, known.owner_id, reason, due)
     reason = Reason(
-        "B3", _RETURNING_REASON, {"until": until, "kind": Label(KIND_LABELS[registration.kind])}
+        "B3", _RETURNING_REASON, {"until": until, "kind": Label(_KIND_WORDS[registration.kind])}
     )
     return Decision(RETURNING, customer, known.owner_id, reason)
 
@@ -610,16 +390,8 @@ def decide_close(known, closer_id, at, policy):
         customer = replace(known, protected_until=until, last_follow_up_at=at)
         return customer, Reason("E8", _REORDER_REASON, {"until": until})
     until = at + timedelta(days=policy.first_deal_days)
-    customer = replace(
-        known,
-        owner_id=closer_id,
-        state=PROTECTED,
-        ownership_kind=DEAL,
-        owner_since=at,
-        protected_until=until,
-        last_follow_up_at=at,
-        handover=False,
-        reminded_until=None,
+    customer = start_ownership(
+        known, closer_id, at, until, ownership_kind=DEAL, last_follow_up_at=at
     )
     return customer, Reason("E8", _FIRST_DEAL_REASON, {"until": until})
 

@@ -1,0 +1,480 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.phone_validation.tools import phone_validation
+
+from ..const import DECISION_FIELDS, REMINDER_TYPE, WRITE_FLAG
+from ..tools import pool_policy as pp
+from ..tools import registration_policy as rp
+from ..tools import vocabulary as v
+
+try:
+    import phonenumbers
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    phonenumbers = None
+
+
+class CrmAttributionDesk(models.AbstractModel):
+    """The registration desk (登记 / 判客, A1-A4, B2, B3, C1, E3, E7, F1): a
+    service that identifies a customer by phone, previews the decision and
+    registers a visit, a call or a channel report.
+
+    It reads the customer's lead into the policy's plain inputs, asks the
+    pure policy (``tools/registration_policy.py``) and writes the result:
+    the customer's lead and contact, the ledger entry, the chatter note and
+    the first follow-up (E2). The reception dialog
+    (``crm.attribution.register``), the lead's *Register Visit* button and the
+    demo history all go through it.
+    """
+
+    _name = "crm.attribution.desk"
+    _description = "Customer Attribution: Registration Desk"
+
+    # ------------------------------------------------------------------
+    # Phone identity (A1, A2)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _parse_phone(self, raw, company):
+        """Validate ``raw`` as a phone of the company's customer country.
+
+        :return: ``(e164, international)`` strings, e.g.
+          ``('+8613800138000', '+86 138 0013 8000')``
+        :raise ValidationError: not a number, or a number of another country
+        """
+        country = company._attribution_phone_country()
+        raw = (raw or "").strip()
+        if phonenumbers is None:
+            raise UserError(
+                self.env._("The phonenumbers Python library is required to identify customers.")
+            )
+        try:
+            parsed = phone_validation.phone_parse(raw, country.code)
+        except UserError as error:
+            raise ValidationError(
+                self.env._(
+                    "%(phone)s is not a valid phone number (A1): %(error)s",
+                    phone=raw,
+                    error=str(error.args[0]),
+                )
+            ) from error
+        if parsed.country_code != country.phone_code:
+            raise ValidationError(
+                self.env._(
+                    "%(phone)s is a phone number of another country: customers are "
+                    "identified by %(country)s phone numbers (A2).",
+                    phone=raw,
+                    country=country.name,
+                )
+            )
+        return (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+        )
+
+    @api.model
+    def _check_registration(self, name, phone, receiver, company):
+        """A1 / A3: a name, a real phone of the customer country and a
+        salesperson of the company as receiver; returns the phone's forms."""
+        problems = rp.registration_problems(name, phone, receiver.id if receiver else None)
+        if problems:
+            raise ValidationError(
+                "\n".join(self.env._(rp.PROBLEM_MESSAGES[code], **args) for code, args in problems)
+            )
+        phone_e164, international = self._parse_phone(phone, company)
+        if not receiver._attribution_can_own(company):
+            raise ValidationError(
+                self.env._(
+                    "%(user)s cannot receive customers: the receiver must be an active "
+                    "salesperson of %(company)s (A3).",
+                    user=receiver.name,
+                    company=company.name,
+                )
+            )
+        return phone_e164, international
+
+    @api.model
+    def _find_customer(self, company, phone_e164):
+        """The registered lead of a phone (判客), or an empty recordset (A2)."""
+        identity = self.env["crm.attribution.identity"]._find(company, phone_e164)
+        lead = identity.lead_id.with_context(active_test=False).exists()
+        # read what the decision needs, not the lead's hundred other fields
+        lead.fetch(DECISION_FIELDS)
+        return lead
+
+    # ------------------------------------------------------------------
+    # Deciding (判客)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _decide(self, company, registration, lead, receiver):
+        """Decide a registration with the policy of the customer's team, or
+        of the receiver's team for a new customer."""
+        known = lead._attribution_customer() if lead else None
+        team = lead.team_id if lead else receiver.sale_team_id
+        policy = self.env["crm.team"]._attribution_policy_of(company, team)
+        return rp.decide_registration(registration, known, policy)
+
+    @api.model
+    def _preview(self, name, phone, kind, receiver, source_channel=False, at=None):
+        """What registering now would decide, without saving anything.
+
+        :return: ``(decision, lead)``; raises ValidationError on bad input.
+        """
+        company = self.env.company
+        at = at or self.env["crm.lead"]._attribution_now()
+        phone_e164, _international = self._check_registration(name, phone, receiver, company)
+        lead = self.sudo()._find_customer(company, phone_e164)
+        registration = v.Registration(
+            kind, phone_e164, rp.clean_name(name), receiver.id, at, source_channel or ""
+        )
+        return self._decide(company, registration, lead, receiver), lead
+
+    # ------------------------------------------------------------------
+    # Registering (登记)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _register_customer(
+        self,
+        name,
+        phone,
+        kind,
+        receiver,
+        source_channel=False,
+        note=False,
+        named_user=None,
+        lead_hint=None,
+        at=None,
+    ):
+        """Register a visit, a call or a channel report of a customer.
+
+        Identifies the customer by phone, decides with the policy, creates or
+        updates the customer's lead, appends the ledger entry, posts the
+        registration in the lead's chatter and schedules the E2 follow-up.
+
+        :return: ``(decision, lead)``
+        """
+        company = self.env.company
+        at = at or self.env["crm.lead"]._attribution_now()
+        name = rp.clean_name(name)
+        phone_e164, international = self._check_registration(name, phone, receiver, company)
+        identity, lead = self._identify(company, phone_e164)
+        registration = v.Registration(kind, phone_e164, name, receiver.id, at, source_channel or "")
+        known = lead._attribution_customer() if lead.attribution_state else None
+        decision = self._decide(company, registration, lead if known else None, receiver)
+        if known:
+            self._check_claim(lead, known, decision, at)
+        if not lead:
+            lead = self._adoptable(company, phone_e164, lead_hint)
+            lead._attribution_lock()
+        lead = self._save(company, identity, lead, decision, name, international, receiver, at)
+        self._apply_effects(lead, decision, known)
+        self._record(lead, decision, kind, receiver, note, named_user, at)
+        # Recompute what the sudo writes left pending while still in sudo: the
+        # acting user may not be allowed to read the customer (reception).
+        lead.env.flush_all()
+        return decision, lead.with_env(self.env)
+
+    @api.model
+    def _identify(self, company, phone_e164):
+        """The phone identity (claimed for a new customer) and the customer's
+        lead, locked (A2)."""
+        Identity = self.env["crm.attribution.identity"]
+        identity = Identity._find(company, phone_e164)
+        if not identity:
+            identity = Identity._claim(company, phone_e164) or Identity._find(company, phone_e164)
+        lead = self._lead_model().browse(identity.lead_id.id).exists()
+        lead._attribution_lock()
+        return identity, lead
+
+    @api.model
+    def _lead_model(self):
+        """``crm.lead`` as the rules write it (sudo, with the write flag)."""
+        return self.env["crm.lead"].sudo().with_context(**{WRITE_FLAG: True, "active_test": False})
+
+    @api.model
+    def _check_claim(self, lead, known, decision, at):
+        """F2 / E3: taking an ownerless or lapsed customer for oneself is a claim."""
+        actor = self.env.user
+        if pp.registration_claimant(decision, actor.id) is None:
+            return
+        Pool = self.env["crm.attribution.pool"]
+        Pool._serialize_claims(actor, at)
+        try:
+            pp.check_self_registration(
+                known, decision, actor.id, at, lead._attribution_policy(),
+                Pool._claim_context(lead, actor, at),
+            )  # fmt: skip
+        except v.Refusal as refusal:
+            raise UserError(lead._attribution_render(refusal.reason)) from refusal
+
+    @api.model
+    def _save(self, company, identity, lead, decision, name, international, receiver, at):
+        """Write the decision on the customer's lead, creating the lead and
+        its contact for a new customer; the identity points to the lead."""
+        values = lead._attribution_values(decision.customer, decision.reason, at)
+        if lead and not lead.active:
+            # the customer is back: a lost lead returns to the owner's pipeline
+            values["active"] = True
+        if decision.ownership_changed:
+            values["attribution_first_follow_up_due"] = decision.first_follow_up_due or False
+        if lead:
+            identity.lead_id = lead
+            if not lead.partner_id:
+                values["partner_id"] = self._new_partner(company, name, international).id
+            lead.write(values)
+            return lead
+        lead = self._create_customer(company, name, international, receiver, values)
+        identity.lead_id = lead
+        return lead
+
+    @api.model
+    def _apply_effects(self, lead, decision, known):
+        """What a change of owner or of deadline leaves behind: the former
+        owner's activities and following (F3), a moot reminder (B3, E6)."""
+        if decision.ownership_changed and decision.previous_owner_id:
+            lead._attribution_drop_activities(decision.previous_owner_id)
+            lead._attribution_unfollow(decision.previous_owner_id)
+        elif known and decision.customer.protected_until != known.protected_until:
+            # B3 / E6: the visit moved the deadline; reminders of the old one are moot
+            lead._attribution_activities((REMINDER_TYPE,)).unlink()
+
+    @api.model
+    def _record(self, lead, decision, kind, receiver, note, named_user, at):
+        """The ledger entry (I1), the chatter note and the E2 follow-up."""
+        actor = self.env.user
+        claimant = pp.registration_claimant(decision, actor.id)
+        event = "reception" if decision.outcome == v.RETURNING else "registration"
+        lead._attribution_log(
+            event,
+            decision.reason,
+            at,
+            actor_id=actor.id,
+            channel=kind,
+            outcome=decision.outcome,
+            receiver_id=receiver.id,
+            claimant_id=claimant or False,
+            previous_owner_id=decision.previous_owner_id or False,
+            ownership_changed=decision.ownership_changed,
+            note=note or False,
+            evidence_user_id=named_user.id if named_user else False,
+        )
+        self._post(lead, decision, kind, receiver, note, named_user)
+        if decision.first_follow_up_due:
+            lead._attribution_write(
+                {"attribution_first_follow_up_due": decision.first_follow_up_due}
+            )
+            lead._attribution_schedule_first_follow_up(decision.first_follow_up_due)
+
+    @api.model
+    def _adoptable(self, company, phone_e164, lead_hint=None):
+        """An open lead of this phone that was never registered (A3).
+
+        Unregistered contact creates no ownership: such a lead is taken over
+        as the customer's lead, and the receiver becomes its owner.
+        """
+        national = phonenumbers.format_number(
+            phonenumbers.parse(phone_e164), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        digits = "".join(char for char in national if char.isdigit()).lstrip("0")
+        domain = [
+            "|",
+            ("phone_sanitized", "=", phone_e164),
+            ("phone_mobile_search", "like", digits),
+            ("company_id", "in", [company.id, False]),
+            ("attribution_state", "=", False),
+            ("active", "=", True),
+        ]
+        Lead = self._lead_model()
+        candidates = Lead.search(domain, order="create_date desc, id desc", limit=20)
+
+        def same_phone(lead):
+            # the lead's own country may differ (an Odoo company set to another
+            # country): read its numbers as the customer country's (A2)
+            for number in (lead.phone, lead.mobile):
+                if number:
+                    try:
+                        if self._parse_phone(number, company)[0] == phone_e164:
+                            return True
+                    except ValidationError:
+                        continue
+            return False
+
+        matching = candidates.filtered(same_phone)
+        if lead_hint and lead_hint in matching:
+            return lead_hint.with_env(Lead.env)
+        return matching[:1]
+
+    @api.model
+    def _new_partner(self, company, name, international):
+        country = company._attribution_phone_country()
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .create({"name": name, "phone": international, "country_id": country.id})
+        )
+
+    @api.model
+    def _create_customer(self, company, name, international, receiver, values):
+        """Create the partner and the lead of a new customer (B2, C1)."""
+        partner = self._new_partner(company, name, international)
+        country = company._attribution_phone_country()
+        vals = dict(
+            values,
+            name=name,
+            type="opportunity",
+            partner_id=partner.id,
+            contact_name=name,
+            phone=international,
+            country_id=country.id,
+            company_id=company.id,
+            user_id=receiver.id,
+        )
+        team = receiver.sale_team_id
+        if team:
+            vals["team_id"] = team.id
+        return self._lead_model().with_context(mail_create_nosubscribe=True).create(vals)
+
+    @api.model
+    def _post(self, lead, decision, kind, receiver, note, named_user):
+        """Post the registration in the lead's chatter, in the actor's words."""
+        actor = self.env.user
+        kinds = dict(lead._fields["attribution_ownership_kind"]._description_selection(self.env))
+        lines = [
+            self.env._(
+                "%(kind)s registered by %(actor)s, received by %(receiver)s.",
+                kind=kinds[kind],
+                actor=actor.name,
+                receiver=receiver.name,
+            ),
+            "%s: %s" % (decision.rule, lead._attribution_render(decision.reason)),
+        ]
+        if named_user:
+            lines.append(self.env._("The customer named %(user)s (B3).", user=named_user.name))
+        if note:
+            lines.append(note)
+        lead.sudo().message_post(
+            body=Markup("<br/>").join(lines),
+            author_id=actor.partner_id.id,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    # ------------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _demo_history(self):
+        """Demo data: a month of a sales office's registers, replayed through
+        the real services (registration, follow-ups, closing) at past dates."""
+        ref = self.env.ref
+        reception = ref("crm_lead_attribution.demo_user_reception")
+        li = ref("crm_lead_attribution.demo_user_li")
+        wang = ref("crm_lead_attribution.demo_user_wang")
+        zhang = ref("crm_lead_attribution.demo_user_zhang")
+        liu = ref("crm_lead_attribution.demo_user_liu")
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+
+        def ago(days, hours=0):
+            return now - timedelta(days=days, hours=hours)
+
+        def register(actor, name, phone, kind, receiver, days, **kwargs):
+            _decision, lead = (
+                self.with_user(actor)
+                .with_company(actor.company_id)
+                ._register_customer(name, phone, kind, receiver, at=ago(days), **kwargs)
+            )
+            return lead.sudo()
+
+        def follow_up(lead, kind, days, note):
+            owner = lead.user_id
+            lead.with_user(owner)._attribution_log_follow_up(
+                kind, note=note, at=ago(days), actor=owner
+            )
+
+        # B2 + E1: a walk-in received by Li, followed up regularly: protected.
+        chen = register(
+            reception, "陈志强", "138 5555 0101", "visit", li, 20, note="看了三居室样板间"
+        )
+        follow_up(chen, "call", 18, "回访电话,客户对南向三居感兴趣")
+        follow_up(chen, "message", 10, "微信发送了户型图和价格表")
+        follow_up(chen, "meeting", 3, "约客户到售楼处谈首付方案")
+
+        # C1: a caller received by Zhang, to be brought to a visit (C2).
+        register(zhang, "赵丽", "+86 139 5555 0102", "call", zhang, 5, note="咨询学区和交房时间")
+
+        # E3: a walk-in never followed up: protection has ended.
+        register(reception, "孙浩", "13655550103", "visit", wang, 14)
+
+        # E7: a customer followed up and closed: ownership is locked.
+        zhou = register(reception, "周敏", "137-5555-0104", "visit", liu, 25)
+        follow_up(zhou, "call", 23, "客户确认预算")
+        follow_up(zhou, "visit", 14, "带家人二次看房")
+        zhou.with_user(liu).action_set_won()
+
+        # A3: a channel registration (渠道报备) from a roadshow.
+        register(
+            li, "吴刚", "135 5555 0105", "channel", li, 3, source_channel="channel", note="外展登记"
+        )
+
+        # B3: a returning visitor who names the owner: the visit goes to Li.
+        zheng = register(reception, "郑雪", "13455550106", "visit", li, 6)
+        follow_up(zheng, "call", 5, "首次回访")
+        register(
+            reception,
+            "郑雪",
+            "+8613455550106",
+            "visit",
+            zhang,
+            1,
+            named_user=li,
+            note="客户说找李经理",
+        )
+
+        # E3: expired with Wang, then registered again by Zhang as new.
+        register(reception, "冯建国", "15955550107", "visit", wang, 30)
+        register(zhang, "冯建国", "159 5555 0107", "call", zhang, 8)
+
+        # D1 (recorded for later rules): a referral of Chen's, received by Liu.
+        qian = register(
+            reception,
+            "钱芳",
+            "18655550108",
+            "visit",
+            liu,
+            2,
+            source_channel="referral",
+            note="陈志强介绍来的朋友",
+        )
+        qian.partner_id.attribution_referrer_id = chen.partner_id
+
+        # A2: a landline caller.
+        register(zhang, "何先生", "021-5555 0109", "call", zhang, 1)
+
+        # C2 / E6: a caller whose call period ends in two days: Liu is reminded.
+        register(liu, "马女士", "158 5555 0111", "call", liu, 13, note="询问车位")
+
+        # E5: a customer who refused to buy, given up by the owner to the pool.
+        huang = register(reception, "黄先生", "137 5555 0110", "visit", wang, 9)
+        huang.with_user(wang)._attribution_give_up("客户明确表示预算不足，暂不考虑", at=ago(4))
+
+        # H1: Zheng asks for Zhang instead of Li; Li has to accept or decline.
+        self.env["crm.attribution.change.request"].with_user(li).create(
+            {
+                "lead_id": zheng.id,
+                "requested_user_id": zhang.id,
+                "reason": "客户希望由张伟接待，住得近",
+            }
+        )
+
+        # E3 / E6: the scheduled sweeps, run once now: the customer never
+        # followed up goes to the public pool, owners are reminded.
+        Sweep = self.env["crm.attribution.sweep"]
+        Sweep._cron_release()
+        Sweep._cron_remind()
+        return True
