@@ -310,17 +310,57 @@ def test_f2_self_registration_of_a_pool_or_expired_customer_is_a_claim():
     reg = v.Registration(v.CALL, "+8613800138000", "Zhou", ALICE, at)
     decision = rp.decide_registration(reg, known, POLICY)
     assert decision.outcome == v.EXPIRED
+    assert pp.registration_claimant(decision, ALICE) == ALICE
     with pytest.raises(v.Refusal) as refusal:  # Alice lost it a day ago: cool-down
-        pp.check_self_registration(known, decision, ALICE, at, POLICY, pp.ClaimContext())
+        pp.check_registration_claim(known, decision, ALICE, at, POLICY, pp.ClaimContext())
     assert refusal.value.reason.args["lifts_at"] == T0 + timedelta(days=17)
-    # registered for another receiver (the desk), it is not a claim
-    pp.check_self_registration(known, decision, CAROL, at, POLICY, pp.ClaimContext())
     bob = rp.decide_registration(
         v.Registration(v.CALL, "+8613800138000", "Zhou", BOB, at), known, POLICY
     )
+    assert pp.registration_claimant(bob, BOB) == BOB
     with pytest.raises(v.Refusal):
-        pp.check_self_registration(known, bob, BOB, at, POLICY, pp.ClaimContext(claims_today=5))
-    pp.check_self_registration(known, bob, BOB, at, POLICY, pp.ClaimContext())
+        pp.check_registration_claim(known, bob, BOB, at, POLICY, pp.ClaimContext(claims_today=5))
+    pp.check_registration_claim(known, bob, BOB, at, POLICY, pp.ClaimContext())
+
+
+def test_f2_registration_for_a_colleague_is_the_colleagues_claim():
+    """F2: a salesperson registering a pool, expired or handover customer for a
+    colleague makes the colleague take it: the colleague's claim; only the
+    reception desk and managers (for_others) register for someone else freely."""
+    known = owned()
+    at = T0 + timedelta(days=11)
+    for_bob = rp.decide_registration(
+        v.Registration(v.VISIT, "+8613800138000", "Zhou", BOB, at), known, POLICY
+    )
+    assert pp.registration_claimant(for_bob, CAROL) == BOB  # Carol registers for Bob
+    assert pp.registration_claimant(for_bob, CAROL, for_others=True) is None  # the desk
+    assert pp.registration_claimant(for_bob, BOB, for_others=True) == BOB  # for oneself
+    with pytest.raises(v.Refusal) as refusal:
+        pp.check_registration_claim(
+            known, for_bob, BOB, at, POLICY, pp.ClaimContext(claims_today=5)
+        )
+    assert refusal.value.reason.rule == "F2"
+    returning = rp.decide_registration(
+        v.Registration(v.VISIT, "+8613800138000", "Zhou", BOB, T0 + timedelta(days=1)),
+        known,
+        POLICY,
+    )
+    assert pp.registration_claimant(returning, CAROL) is None  # a returning visit: no claim
+
+
+def test_f4_a_departed_colleagues_customer_is_the_managers_to_arrange():
+    """F4: salespeople may not take a departed colleague's customer for
+    themselves; the desk registers it, as new, for the receiver on duty."""
+    handed = pp.decide_departure(owned(), T0 + timedelta(days=1))[0]
+    at = T0 + timedelta(days=2)
+    decision = rp.decide_registration(
+        v.Registration(v.VISIT, "+8613800138000", "Zhou", BOB, at), handed, POLICY
+    )
+    assert decision.outcome == v.HANDED_OVER
+    with pytest.raises(v.Refusal) as refusal:
+        pp.check_registration_claim(handed, decision, BOB, at, POLICY, pp.ClaimContext())
+    assert refusal.value.reason.rule == "F4"
+    assert pp.registration_claimant(decision, CAROL, for_others=True) is None
 
 
 def test_f2_local_day_for_the_daily_limit():

@@ -48,15 +48,43 @@ def test_a1_surname_and_phone_are_enough(name, phone):
     assert rp.registration_problems(name, phone, ALICE) == []
 
 
+def test_a1_long_names_are_refused_and_echoes_are_cut():
+    """A1: a name has a sensible maximum length; refusals repeat at most a
+    readable part of what was typed."""
+    problems = rp.registration_problems("张" * 10000, "1" * 10000, ALICE)
+    assert [code for code, _args in problems] == ["name_too_long", "phone_not_number"]
+    assert problems[0][1] == {"length": 10000, "max": rp.NAME_MAX_LENGTH}
+    assert len(problems[1][1]["phone"]) <= rp.ECHO_MAX_LENGTH
+    assert rp.registration_problems("张" * rp.NAME_MAX_LENGTH, "13800138000", ALICE) == []
+
+
+@pytest.mark.parametrize(
+    "typed, cleaned",
+    [
+        ("(+86) 138-0013-8000", "+86 138-0013-8000"),
+        ("( +86 )13800138000", "+86 13800138000"),
+        ("(010) 6552-9988", "(010) 6552-9988"),
+        (" 138 0013 8000 ", "138 0013 8000"),
+    ],
+)
+def test_a2_a_country_code_in_brackets_is_a_usual_writing(typed, cleaned):
+    """A2: ``(+86) 138-0013-8000`` is a normal way of writing a Chinese mobile."""
+    assert rp.clean_phone(typed) == cleaned
+    assert rp.registration_problems("张", typed, ALICE) == []
+
+
+def test_a3_a4_unknown_kind_or_channel_is_a_problem_not_a_crash():
+    """A3 / A4: an unknown registration kind or source channel is refused with a message."""
+    problems = rp.registration_problems("张", "13800138000", ALICE, "bogus", "nowhere")
+    assert problems == [
+        ("kind_unknown", {"kind": "bogus"}),
+        ("channel_unknown", {"channel": "nowhere"}),
+    ]
+
+
 def test_a1_every_problem_has_a_message():
-    for code in (
-        "name_missing",
-        "name_invalid",
-        "phone_missing",
-        "phone_not_number",
-        "receiver_missing",
-    ):
-        assert "(A" in rp.PROBLEM_MESSAGES[code]
+    for message in rp.PROBLEM_MESSAGES.values():
+        assert "(A" in message
 
 
 # -- A3 / B2 / C1: a new phone ---------------------------------------------

@@ -16,6 +16,7 @@ from .vocabulary import (
     CALL,
     DEAL,
     EXPIRED,
+    HANDED_OVER,
     HANDOVER,
     LOCKED,
     OWNERLESS,
@@ -222,13 +223,23 @@ def taken_from_pool(last_ownership_change):
     return event == "claim" or (event, rule) == ("ownership", "F1")
 
 
-def registration_claimant(decision, actor_id):
-    """F2: whose claim a registration is, if it is one: a salesperson who
-    registers, as the receiver, a customer nobody holds any more (pool,
-    handover, protection ended) takes it like a claim. A registration made
-    for another receiver (the reception desk, the rotation) is not a claim."""
-    if decision.outcome in TAKEN_AS_NEW and decision.customer.owner_id == actor_id:
-        return actor_id
+def registration_claimant(decision, actor_id, for_others=False):
+    """F2: whose claim a registration is, if it is one.
+
+    A registration that takes a customer nobody holds any more (pool,
+    handover, protection ended) is a claim by its receiver when a salesperson
+    made it: for themselves, or for a colleague (the colleague takes the
+    customer, so the colleague's limits apply). Only the reception desk and
+    the sales managers (``for_others``) register for someone else without it
+    counting: that is the rotation, not a claim.
+
+    :return: the user id of the claimant, or None
+    """
+    if decision.outcome not in TAKEN_AS_NEW:
+        return None
+    receiver_id = decision.customer.owner_id
+    if receiver_id == actor_id or not for_others:
+        return receiver_id
     return None
 
 
@@ -281,18 +292,26 @@ def check_claim_limits(claimer_id, at, policy, context):
             raise Refusal(Reason("F2", _CLAIM_COOLDOWN, args))
 
 
-def check_self_registration(known, decision, actor_id, at, policy, context):
-    """F2 / E3: a salesperson who registers, as the receiver, a customer
-    without an owner (pool, handover) or whose protection ended takes it
-    like a claim: the claim limits apply, and the former owner of an ended
-    protection waits the cool-down from its end. A registration made for
-    another receiver (the reception desk, the rotation) is not a claim."""
-    if registration_claimant(decision, actor_id) is None:
-        return
+_HANDOVER_NOT_YOURS = _lt(
+    "This customer's salesperson left the company: the sales manager arranges such "
+    "customers, and salespeople may not take them for themselves (F4). Ask the reception "
+    "desk or the sales manager."
+)
+
+
+def check_registration_claim(known, decision, claimant_id, at, policy, context, for_others=False):
+    """F2 / E3 / F4: a registration that is a claim by ``claimant_id``
+    (``registration_claimant``) is held to the claim limits of the claimant,
+    and the former owner of an ended protection waits the cool-down from its
+    end. A departed colleague's customer is the manager's to arrange: only
+    the reception desk and the sales managers (``for_others``) register it,
+    for the receiver whose turn it is (F4)."""
+    if decision.outcome == HANDED_OVER and not for_others:
+        raise Refusal(Reason("F4", _HANDOVER_NOT_YOURS))
     lost_at = context.lost_at
-    if decision.outcome == EXPIRED and known.owner_id == actor_id:
+    if decision.outcome == EXPIRED and known.owner_id == claimant_id:
         lost_at = max(filter(None, (lost_at, known.protected_until)))
-    check_claim_limits(actor_id, at, policy, replace(context, lost_at=lost_at))
+    check_claim_limits(claimant_id, at, policy, replace(context, lost_at=lost_at))
 
 
 def local_day(at, tz_name):

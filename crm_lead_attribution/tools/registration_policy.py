@@ -28,7 +28,9 @@ from .vocabulary import (
     OWNERLESS,
     POOL,
     PROTECTED,
+    REGISTRATION_KINDS,
     RETURNING,
+    SOURCE_CHANNELS,
     VISIT,
     Customer,
     Decision,
@@ -52,17 +54,32 @@ def follow_up_kind_for_activity(category):
 # A1: what a valid registration needs
 # ---------------------------------------------------------------------------
 
+NAME_MAX_LENGTH = 64  # A1: a person's full name, with room to spare
+PHONE_MAX_DIGITS = 20  # A2: E.164 numbers have at most 15 digits, extensions aside
+ECHO_MAX_LENGTH = 40  # what a refusal repeats of the input
+
 PROBLEM_MESSAGES = {
     "name_missing": _lt("The customer's name is missing: register at least a surname (A1)."),
     "name_invalid": _lt(
         "“%(name)s” is not a name: register the customer's full name or at least a surname (A1)."
     ),
+    "name_too_long": _lt(
+        "The customer's name has %(length)s characters: register at most %(max)s, the full "
+        "name or at least a surname (A1)."
+    ),
     "phone_missing": _lt("The customer's phone number is missing (A1)."),
     "phone_not_number": _lt("“%(phone)s” is not a phone number (A1)."),
     "receiver_missing": _lt("Choose the salesperson who receives the customer (A3)."),
+    "kind_unknown": _lt(
+        "“%(kind)s” is not a kind of registration: register a visit, a phone call or a "
+        "channel registration (A3)."
+    ),
+    "channel_unknown": _lt("“%(channel)s” is not a source channel (A4)."),
 }
 
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s\-().]+$")
+# "(+86) 138-0013-8000": a country code written in brackets
+_BRACKETED_COUNTRY_CODE = re.compile(r"^\(\s*(\+\s*\d{1,4})\s*\)\s*")
 
 
 def clean_name(name):
@@ -70,26 +87,47 @@ def clean_name(name):
     return " ".join((name or "").split())
 
 
-def registration_problems(name, phone, receiver_id):
-    """A1 checks that need no phone library.
+def clean_phone(phone):
+    """The phone as typed, trimmed, with a bracketed country code unwrapped
+    (``(+86) 138-0013-8000`` → ``+86 138-0013-8000``)."""
+    phone = (phone or "").strip()
+    return _BRACKETED_COUNTRY_CODE.sub(lambda match: match.group(1) + " ", phone)
+
+
+def shorten(text, limit=ECHO_MAX_LENGTH):
+    """``text`` as a refusal may repeat it: cut to ``limit`` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def registration_problems(name, phone, receiver_id, kind=VISIT, source_channel=""):
+    """A1 / A3 / A4 checks that need no phone library.
 
     Returns a list of ``(code, args)``: empty when the registration may go on.
     Whether the phone is a real number of the right country is checked by the
-    ORM layer with Odoo's phone library.
+    ORM layer with Odoo's phone library. What a problem repeats of the input
+    is cut to a readable length.
     """
     problems = []
     name = clean_name(name)
     if not name:
         problems.append(("name_missing", {}))
+    elif len(name) > NAME_MAX_LENGTH:
+        problems.append(("name_too_long", {"length": len(name), "max": NAME_MAX_LENGTH}))
     elif not any(unicodedata.category(char).startswith("L") for char in name):
-        problems.append(("name_invalid", {"name": name}))
-    phone = (phone or "").strip()
+        problems.append(("name_invalid", {"name": shorten(name)}))
+    phone = clean_phone(phone)
+    digits = sum(char.isdigit() for char in phone)
     if not phone:
         problems.append(("phone_missing", {}))
-    elif not _PHONE_CHARACTERS.match(phone) or sum(char.isdigit() for char in phone) < 3:
-        problems.append(("phone_not_number", {"phone": phone}))
+    elif not _PHONE_CHARACTERS.match(phone) or not 3 <= digits <= PHONE_MAX_DIGITS:
+        problems.append(("phone_not_number", {"phone": shorten(phone)}))
     if not receiver_id:
         problems.append(("receiver_missing", {}))
+    if kind not in REGISTRATION_KINDS:
+        problems.append(("kind_unknown", {"kind": shorten(kind)}))
+    if source_channel and source_channel not in SOURCE_CHANNELS:
+        problems.append(("channel_unknown", {"channel": shorten(source_channel)}))
     return problems
 
 
@@ -402,3 +440,33 @@ def decide_reopen(known, at, policy, lost=False):
     until = at + timedelta(days=protection_days(policy, known))
     customer = replace(known, state=PROTECTED, protected_until=until)
     return customer, Reason("E7", _LOST_REASON if lost else _UNLOCK_REASON, {"until": until})
+
+
+# ---------------------------------------------------------------------------
+# A customer's new phone number (A2)
+# ---------------------------------------------------------------------------
+
+_PHONE_CHANGE_UNTIL = _lt(
+    "The customer's phone changed from %(old)s to %(new)s: a customer who changes phone is "
+    "not a new customer, and the old number still leads to them until %(until)s, the end "
+    "of the protection period."
+)
+_PHONE_CHANGE_KEPT = _lt(
+    "The customer's phone changed from %(old)s to %(new)s: a customer who changes phone is "
+    "not a new customer, and the old number still leads to them."
+)
+
+
+def decide_phone_change(customer, old, new, at):
+    """A2: how long a customer's former number keeps identifying them: for
+    the rest of the protection period of a protected customer; for good for
+    a closed customer (E7), one in the pool or on the handover list.
+
+    :return: ``(valid_until or None, Reason)``
+    """
+    args = {"old": old, "new": new}
+    if customer.state == PROTECTED and customer.protected_until and customer.protected_until > at:
+        return customer.protected_until, Reason(
+            "A2", _PHONE_CHANGE_UNTIL, dict(args, until=customer.protected_until)
+        )
+    return None, Reason("A2", _PHONE_CHANGE_KEPT, args)
