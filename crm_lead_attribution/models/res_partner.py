@@ -1,5 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..const import MANAGER_GROUP
 
 
 class ResPartner(models.Model):
@@ -40,25 +42,51 @@ class ResPartner(models.Model):
         for partner in self:
             partner.attribution_referral_count = counts.get(partner, 0)
 
-    def write(self, vals):
-        result = super().write(vals)
-        if {"phone", "mobile"}.intersection(vals):
-            # A2: the customer's lead takes the contact's new phone (crm's
-            # computed lead phone); the phone identity follows it.
-            leads = (
-                self.env["crm.lead"]
-                .sudo()
-                .with_context(active_test=False)
-                .search([("partner_id", "in", self.ids), ("attribution_state", "!=", False)])
-            )
-            leads._attribution_sync_identity()
-        return result
-
     @api.constrains("attribution_referrer_id")
     def _check_attribution_referrer(self):
         if self._has_cycle("attribution_referrer_id"):
             raise ValidationError(
                 self.env._(
                     "A customer cannot be referred, directly or through others, by themselves (D1)."
+                )
+            )
+
+    def write(self, vals):
+        self._attribution_check_change()
+        result = super().write(vals)
+        if {"phone", "mobile"}.intersection(vals):
+            # A2: the customer's lead takes the contact's new phone (crm's
+            # computed lead phone); the phone identity follows it.
+            self._attribution_leads()._attribution_sync_identity()
+        return result
+
+    def unlink(self):
+        self._attribution_check_change()
+        return super().unlink()
+
+    def _attribution_leads(self):
+        """The registered customer leads of these contacts, lost ones included."""
+        return (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", self.ids), ("attribution_state", "!=", False)])
+        )
+
+    def _attribution_check_change(self):
+        """F3 / A2: the contact of a registered customer is the owner's to
+        change (or a sales manager's): nobody else edits, archives, merges or
+        deletes it, nor moves its phone, which identifies the customer."""
+        if not self.ids or self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        held_by_others = self._attribution_leads().filtered(
+            lambda lead: lead.user_id != self.env.user
+        )
+        if held_by_others:
+            raise UserError(
+                self.env._(
+                    "This contact is a registered customer held by someone else (or by "
+                    "nobody: public pool, handover list): only its owner or a sales manager "
+                    "can change it (F3, A2)."
                 )
             )

@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
-from .common import AttributionCase
+from .common import T0, AttributionCase
 
 
 @tagged("post_install", "-at_install", "crm_lead_attribution")
@@ -101,14 +103,30 @@ class TestPhoneIdentity(AttributionCase):
         self.assertEqual((leads, partners, identities), before[:2] + before[3:])
         self.assertEqual(entries, before[2] + 1)
 
-    def test_a2_editing_the_phone_moves_the_identity(self):
-        """A2: correcting a customer's phone keeps one identity; a taken phone is refused."""
+    def test_a2_editing_the_phone_keeps_the_old_number_until_protection_ends(self):
+        """A2: a customer who changes phone is not a new customer: the change is
+        in the ledger, the old number still leads to the customer for the rest of
+        the protection period, then it is free; a taken phone is refused."""
         self.desk(self.alice, "张三", "13800138000")
         self.desk(self.bob, "李四", "13900139000")
         lead = self.lead_of("13800138000").with_user(self.alice)
-        lead.phone = "138 0013 8001"
+        with self.at(T0 + timedelta(days=1)):
+            lead.phone = "138 0013 8001"
         self.assertEqual(self.lead_of("13800138001"), lead)
-        self.assertEqual(self.desk(self.carol, "张三", "13800138000").outcome, "new")
+        entry = self.ledger(lead)[-1]
+        self.assertEqual((entry.event, entry.rule, entry.actor_id), ("phone", "A2", self.alice))
+        self.assertIn("+86 138 0013 8000", entry.reason)
+        self.assertIn("+86 138 0013 8001", entry.reason)
+        with self.at(T0 + timedelta(days=2)):
+            wizard = self.desk(self.carol, "张三", "13800138000")
+        self.assertEqual((wizard.outcome, wizard.owner_id), ("returning", self.alice))
+        until = lead.attribution_protected_until  # when the phone changed: T0 + 10 days
+        with self.at(until - timedelta(days=1)):
+            lead._attribution_log_follow_up("call")  # Alice keeps the customer longer...
+        with self.at(until + timedelta(hours=1)):
+            # ... but the old number led to them only for the protection it was changed in
+            self.assertEqual(self.desk(self.carol, "王五", "13800138000").outcome, "new")
+        self.assertEqual(lead.user_id, self.alice)
         with self.assertRefused(ValidationError, "already the phone of another customer"):
             lead.phone = "13900139000"
         with self.assertRefused(ValidationError, "must keep a phone number"):
