@@ -1,4 +1,5 @@
 from . import crm_attribution_policy_mixin
+from . import crm_attribution_guard
 from . import res_company
 from . import crm_team
 from . import res_config_settings

@@ -13,7 +13,8 @@ class CrmAttributionChangeRequest(models.Model):
 
     _name = "crm.attribution.change.request"
     _description = "Customer Request for Another Salesperson"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.attribution.guard"]
+    _attribution_guarded = {"lead_id": "read"}
     _order = "create_date desc, id desc"
 
     lead_id = fields.Many2one(

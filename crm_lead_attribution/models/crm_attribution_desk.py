@@ -2,12 +2,12 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.phone_validation.tools import phone_validation
 
-from ..const import DECISION_FIELDS, REMINDER_TYPE, WRITE_FLAG
+from ..const import DECISION_FIELDS, MANAGER_GROUP, REMINDER_TYPE, WRITE_FLAG
 from ..tools import pool_policy as pp
 from ..tools import registration_policy as rp
 from ..tools import vocabulary as v
@@ -47,7 +47,7 @@ class CrmAttributionDesk(models.AbstractModel):
         :raise ValidationError: not a number, or a number of another country
         """
         country = company._attribution_phone_country()
-        raw = (raw or "").strip()
+        raw = rp.clean_phone(raw)
         if phonenumbers is None:
             raise UserError(
                 self.env._("The phonenumbers Python library is required to identify customers.")
@@ -58,8 +58,8 @@ class CrmAttributionDesk(models.AbstractModel):
             raise ValidationError(
                 self.env._(
                     "%(phone)s is not a valid phone number (A1): %(error)s",
-                    phone=raw,
-                    error=str(error.args[0]),
+                    phone=rp.shorten(raw),
+                    error=rp.shorten(error.args[0], 200),
                 )
             ) from error
         if parsed.country_code != country.phone_code:
@@ -67,7 +67,7 @@ class CrmAttributionDesk(models.AbstractModel):
                 self.env._(
                     "%(phone)s is a phone number of another country: customers are "
                     "identified by %(country)s phone numbers (A2).",
-                    phone=raw,
+                    phone=rp.shorten(raw),
                     country=country.name,
                 )
             )
@@ -77,10 +77,22 @@ class CrmAttributionDesk(models.AbstractModel):
         )
 
     @api.model
-    def _check_registration(self, name, phone, receiver, company):
-        """A1 / A3: a name, a real phone of the customer country and a
-        salesperson of the company as receiver; returns the phone's forms."""
-        problems = rp.registration_problems(name, phone, receiver.id if receiver else None)
+    def _international(self, phone_e164):
+        """A stored phone in its international writing (``+86 138 0013 8000``)."""
+        try:
+            parsed = phonenumbers.parse(phone_e164)
+        except phonenumbers.NumberParseException:
+            return phone_e164
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+    @api.model
+    def _check_registration(self, name, phone, receiver, company, kind=v.VISIT, channel=False):
+        """A1 / A3 / A4: a name, a real phone of the customer country, a known
+        kind and channel, and a salesperson of the company as receiver;
+        returns the phone's forms."""
+        problems = rp.registration_problems(
+            name, phone, receiver.id if receiver else None, kind, channel or ""
+        )
         if problems:
             raise ValidationError(
                 "\n".join(self.env._(rp.PROBLEM_MESSAGES[code], **args) for code, args in problems)
@@ -127,7 +139,9 @@ class CrmAttributionDesk(models.AbstractModel):
         """
         company = self.env.company
         at = at or self.env["crm.lead"]._attribution_now()
-        phone_e164, _international = self._check_registration(name, phone, receiver, company)
+        phone_e164, _international = self._check_registration(
+            name, phone, receiver, company, kind, source_channel
+        )
         lead = self.sudo()._find_customer(company, phone_e164)
         registration = v.Registration(
             kind, phone_e164, rp.clean_name(name), receiver.id, at, source_channel or ""
@@ -161,20 +175,24 @@ class CrmAttributionDesk(models.AbstractModel):
         """
         company = self.env.company
         at = at or self.env["crm.lead"]._attribution_now()
+        actor = self.env.user
         name = rp.clean_name(name)
-        phone_e164, international = self._check_registration(name, phone, receiver, company)
+        phone_e164, international = self._check_registration(
+            name, phone, receiver, company, kind, source_channel
+        )
         identity, lead = self._identify(company, phone_e164)
         registration = v.Registration(kind, phone_e164, name, receiver.id, at, source_channel or "")
         known = lead._attribution_customer() if lead.attribution_state else None
         decision = self._decide(company, registration, lead if known else None, receiver)
-        if known:
-            self._check_claim(lead, known, decision, at)
+        claimant = self._check_claim(lead, known, decision, actor, at) if known else None
+        desk = self._writer(actor, decision)
+        lead = lead.with_env(desk._lead_model().env)
         if not lead:
-            lead = self._adoptable(company, phone_e164, lead_hint)
+            lead = desk._adoptable(company, phone_e164, lead_hint)
             lead._attribution_lock()
-        lead = self._save(company, identity, lead, decision, name, international, receiver, at)
-        self._apply_effects(lead, decision, known)
-        self._record(lead, decision, kind, receiver, note, named_user, at)
+        lead = desk._save(company, identity, lead, decision, name, international, receiver, at)
+        desk._apply_effects(lead, decision, known)
+        desk._record(lead, decision, kind, receiver, actor, claimant, note, named_user, at)
         # Recompute what the sudo writes left pending while still in sudo: the
         # acting user may not be allowed to read the customer (reception).
         lead.env.flush_all()
@@ -198,29 +216,43 @@ class CrmAttributionDesk(models.AbstractModel):
         return self.env["crm.lead"].sudo().with_context(**{WRITE_FLAG: True, "active_test": False})
 
     @api.model
-    def _check_claim(self, lead, known, decision, at):
-        """F2 / E3: taking an ownerless or lapsed customer for oneself is a claim."""
-        actor = self.env.user
-        if pp.registration_claimant(decision, actor.id) is None:
-            return
+    def _writer(self, actor, decision):
+        """The desk in the environment the registration writes in: the
+        actor's when the actor holds the customer afterwards (or is a sales
+        manager); else the system's (OdooBot), so that nothing the actor
+        would author about a customer they do not hold (the chatter note,
+        its tracking, the contact's creation message, the activity's
+        notification) stays readable to them once the customer is gone (F3)."""
+        if decision.customer.owner_id == actor.id or actor.has_group(MANAGER_GROUP):
+            return self.sudo()
+        return self.with_user(SUPERUSER_ID)
+
+    @api.model
+    def _check_claim(self, lead, known, decision, actor, at):
+        """F2 / E3 / F4: a registration that takes a customer nobody holds
+        any more is a claim of its receiver, unless the reception desk or a
+        sales manager made it for someone else; returns the claimant."""
+        for_others = actor._attribution_registers_for_others()
+        claimant_id = pp.registration_claimant(decision, actor.id, for_others=for_others)
+        if claimant_id is None:
+            return None
+        claimant = self.env["res.users"].sudo().browse(claimant_id)
         Pool = self.env["crm.attribution.pool"]
-        Pool._serialize_claims(actor, at)
+        Pool._serialize_claims(claimant, at)
         try:
-            pp.check_self_registration(
-                known, decision, actor.id, at, lead._attribution_policy(),
-                Pool._claim_context(lead, actor, at),
+            pp.check_registration_claim(
+                known, decision, claimant_id, at, lead._attribution_policy(),
+                Pool._claim_context(lead, claimant, at), for_others=for_others,
             )  # fmt: skip
         except v.Refusal as refusal:
             raise UserError(lead._attribution_render(refusal.reason)) from refusal
+        return claimant
 
     @api.model
     def _save(self, company, identity, lead, decision, name, international, receiver, at):
         """Write the decision on the customer's lead, creating the lead and
         its contact for a new customer; the identity points to the lead."""
         values = lead._attribution_values(decision.customer, decision.reason, at)
-        if lead and not lead.active:
-            # the customer is back: a lost lead returns to the owner's pipeline
-            values["active"] = True
         if decision.ownership_changed:
             values["attribution_first_follow_up_due"] = decision.first_follow_up_due or False
         if lead:
@@ -228,6 +260,8 @@ class CrmAttributionDesk(models.AbstractModel):
             if not lead.partner_id:
                 values["partner_id"] = self._new_partner(company, name, international).id
             lead.write(values)
+            # the customer is back: a lost lead returns to the owner's pipeline
+            lead._attribution_restore()
             return lead
         lead = self._create_customer(company, name, international, receiver, values)
         identity.lead_id = lead
@@ -245,10 +279,8 @@ class CrmAttributionDesk(models.AbstractModel):
             lead._attribution_activities((REMINDER_TYPE,)).unlink()
 
     @api.model
-    def _record(self, lead, decision, kind, receiver, note, named_user, at):
+    def _record(self, lead, decision, kind, receiver, actor, claimant, note, named_user, at):
         """The ledger entry (I1), the chatter note and the E2 follow-up."""
-        actor = self.env.user
-        claimant = pp.registration_claimant(decision, actor.id)
         event = "reception" if decision.outcome == v.RETURNING else "registration"
         lead._attribution_log(
             event,
@@ -258,13 +290,13 @@ class CrmAttributionDesk(models.AbstractModel):
             channel=kind,
             outcome=decision.outcome,
             receiver_id=receiver.id,
-            claimant_id=claimant or False,
+            claimant_id=claimant.id if claimant else False,
             previous_owner_id=decision.previous_owner_id or False,
             ownership_changed=decision.ownership_changed,
             note=note or False,
             evidence_user_id=named_user.id if named_user else False,
         )
-        self._post(lead, decision, kind, receiver, note, named_user)
+        self._post(lead, decision, kind, receiver, actor, note, named_user)
         if decision.first_follow_up_due:
             lead._attribution_write(
                 {"attribution_first_follow_up_due": decision.first_follow_up_due}
@@ -341,9 +373,8 @@ class CrmAttributionDesk(models.AbstractModel):
         return self._lead_model().with_context(mail_create_nosubscribe=True).create(vals)
 
     @api.model
-    def _post(self, lead, decision, kind, receiver, note, named_user):
-        """Post the registration in the lead's chatter, in the actor's words."""
-        actor = self.env.user
+    def _post(self, lead, decision, kind, receiver, actor, note, named_user):
+        """Post the registration in the lead's chatter, naming its actor."""
         kinds = dict(lead._fields["attribution_ownership_kind"]._description_selection(self.env))
         lines = [
             self.env._(
@@ -358,11 +389,7 @@ class CrmAttributionDesk(models.AbstractModel):
             lines.append(self.env._("The customer named %(user)s (B3).", user=named_user.name))
         if note:
             lines.append(note)
-        lead.sudo().message_post(
-            body=Markup("<br/>").join(lines),
-            author_id=actor.partner_id.id,
-            subtype_xmlid="mail.mt_note",
-        )
+        lead.message_post(body=Markup("<br/>").join(lines), subtype_xmlid="mail.mt_note")
 
     # ------------------------------------------------------------------
     # DEMO

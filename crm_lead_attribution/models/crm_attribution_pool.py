@@ -71,7 +71,7 @@ class CrmAttributionPool(models.Model):
                                                length(coalesce(k.phone_code, 86)::text) + 2)
                                    ELSE ltrim(coalesce(l.phone_sanitized, ''), '+') END AS national
                  ) n
-                 WHERE l.attribution_state = 'pool' AND l.active
+                 WHERE l.attribution_state = 'pool'
             )
             """
         )
@@ -171,6 +171,7 @@ class CrmAttributionPool(models.Model):
         except v.Refusal as refusal:
             raise UserError(lead._attribution_render(refusal.reason)) from refusal
         lead._attribution_write(lead._attribution_values(customer, reason, at))
+        lead._attribution_restore()  # a customer marked lost is back in the pipeline (E5)
         # nobody lost the customer here: it had no owner (F2 cool-downs count losses)
         lead._attribution_log(
             "claim", reason, at, actor_id=user.id, claimant_id=user.id, ownership_changed=True

@@ -22,9 +22,19 @@ from ..tools import pool_policy as pp
 from ..tools import registration_policy as rp
 from ..tools import vocabulary as v
 
+# Context key set while Odoo's lost or archive action runs, with a value no
+# client can send (JSON has no such object): the customers are given up once
+# the action is done (E5).
+LOSING = "crm_lead_attribution_losing"
+_LOSING = object()
+
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "crm.attribution.guard"]
+    # F3: a lead cannot be given a contact the user may not read (its name,
+    # phone and address would be copied onto the lead in sudo)
+    _attribution_guarded = {"partner_id": "read"}
 
     attribution_state = fields.Selection(
         ATTRIBUTION_STATES,
@@ -398,6 +408,12 @@ class CrmLead(models.Model):
             }
         if {"phone", "partner_id"}.intersection(vals):
             watched["phone"] = managed.ids
+        deferred = self.env.context.get(LOSING) is _LOSING
+        if "active" in vals and not vals["active"] and not deferred:
+            # E5: marking a held customer Lost is giving it up (at once for a
+            # plain write; after the whole action for Odoo's lost and archive
+            # actions, which write the lead again as the user meanwhile)
+            watched["lost"] = managed._attribution_losing().ids
         return watched
 
     def _attribution_after_write(self, vals, watched):
@@ -417,6 +433,8 @@ class CrmLead(models.Model):
             )
         if "phone" in watched:
             leads(watched["phone"])._attribution_sync_identity()
+        if watched.get("lost"):
+            leads(watched["lost"])._attribution_mark_lost(now)
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -552,6 +570,15 @@ class CrmLead(models.Model):
     def _attribution_write(self, values):
         """Write attribution values as the rules (bypassing the I1/H1 guards)."""
         return self.sudo().with_context(**{WRITE_FLAG: True}).write(values)
+
+    def _attribution_restore(self):
+        """Lost customers back in the pipeline (a returning visit, a claim, an
+        assignment): active again, without a lost reason, probabilities
+        recomputed, as Odoo's restore does."""
+        lost = self.filtered(lambda lead: not lead.active)
+        if lost:
+            lost._attribution_write({"active": True, "lost_reason_id": False})
+            lost._compute_probabilities()
 
     def _attribution_lock(self):
         """Lock the leads' rows until the end of the transaction.
@@ -782,6 +809,7 @@ class CrmLead(models.Model):
         values = self._attribution_values(customer, reason, at)
         values["attribution_first_follow_up_due"] = False  # E2 was the former owner's
         self._attribution_write(values)
+        self._attribution_restore()  # a lost customer given to someone is in the pipeline again
         self._attribution_drop_activities(known.owner_id)
         self._attribution_unfollow(known.owner_id)
         self._attribution_log(
@@ -843,7 +871,7 @@ class CrmLead(models.Model):
             raise UserError(self.env._("This lead is not a registered customer."))
         try:
             customer, reason = pp.decide_give_up(
-                known, actor.id, at, is_manager=actor.has_group(MANAGER_GROUP)
+                known, actor.id, at, is_manager=self.env.su or actor.has_group(MANAGER_GROUP)
             )
         except v.Refusal as refusal:
             raise UserError(self._attribution_render(refusal.reason)) from refusal
@@ -863,6 +891,49 @@ class CrmLead(models.Model):
         # computed in sudo: the actor may not read the customer afterwards
         lead.env.flush_all()
         return reason
+
+    def _attribution_losing(self):
+        """The customers a Lost mark gives up (E5): held, not a won deal (a
+        cancelled deal is protected again for the owner instead, E7)."""
+        return self.filtered(
+            lambda lead: (
+                lead.active
+                and lead.attribution_state == v.PROTECTED
+                and not lead._attribution_is_won()
+            )
+        )
+
+    def _attribution_mark_lost(self, at):
+        """E5: the owner (or a manager) marked these customers Lost: they are
+        given up to the public pool at once, the lost reason as the reason,
+        and stay there visible and claimable (a claim restores the lead)."""
+        for lead in self:
+            reason = self.env.context.get("attribution_lost_reason") or lead.lost_reason_id.name
+            feedback = self.env.context.get("attribution_lost_feedback")
+            note = self.env._("Marked lost: %(reason)s", reason=reason or self.env._("no reason"))
+            lead._attribution_give_up("\n".join(filter(None, [note, feedback])), at=at)
+
+    def _attribution_lose(self, action, **context):
+        """Run Odoo's lost or archive ``action`` on these leads, then give up
+        the held customers it archived (E5), once the action is done."""
+        if self.env.context.get(LOSING) is _LOSING:
+            return action(self)
+        losing = self.sudo().filtered("attribution_state")._attribution_losing()
+        result = action(self.with_context(**{LOSING: _LOSING}, **context))
+        lost = losing.filtered(lambda lead: not lead.active).with_env(self.env)
+        lost.with_context(**context)._attribution_mark_lost(self._attribution_now())
+        return result
+
+    def action_set_lost(self, **additional_values):
+        # E5: the lost reason is the reason the customer was given up
+        reason = self.env["crm.lost.reason"].browse(additional_values.get("lost_reason_id"))
+        return self._attribution_lose(
+            lambda leads: super(CrmLead, leads).action_set_lost(**additional_values),  # noqa: UP008
+            attribution_lost_reason=reason.exists().name or False,
+        )
+
+    def action_archive(self):
+        return self._attribution_lose(lambda leads: super(CrmLead, leads).action_archive())  # noqa: UP008
 
     def _attribution_hand_over(self, at=None):
         """F4: the owner of these customers left; hand them to the manager."""

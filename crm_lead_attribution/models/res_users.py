@@ -2,7 +2,7 @@ from odoo import fields, models
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
-from ..const import SALESMAN_GROUP
+from ..const import MANAGER_GROUP, RECEPTION_GROUP, SALESMAN_GROUP
 
 
 class ResUsers(models.Model):
@@ -49,3 +49,11 @@ class ResUsers(models.Model):
             and company in self.company_ids
             and self.has_group(SALESMAN_GROUP)
         )
+
+    def _attribution_registers_for_others(self):
+        """The reception desk and the sales managers register customers for
+        the salesperson whose turn it is (the rotation) without it being that
+        salesperson's claim (F2); a salesperson registering for a colleague
+        makes the colleague claim the customer."""
+        self.ensure_one()
+        return self.has_group(RECEPTION_GROUP) or self.has_group(MANAGER_GROUP)

@@ -185,15 +185,17 @@ class TestRegistration(AttributionCase):
         self.assertEqual((entry.previous_owner_id, entry.owner_id), (self.alice, self.bob))
         self.assertTrue(entry.ownership_changed)
 
-    def test_e3_lost_lead_is_reopened_for_the_new_owner(self):
-        """E3: a lost, expired customer registered again comes back to the pipeline."""
+    def test_e5_lost_customer_registered_again_is_back_in_the_pipeline(self):
+        """E5: a customer marked lost went to the pool; registered again, it is new
+        for the receiver and its lead is back in the pipeline."""
         self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
         lead = self.lead_of("13800138000")
         lead.with_user(self.alice).action_set_lost()
         self.assertFalse(lead.active)
+        self.assertEqual(lead.attribution_state, "pool")
         with self.at(T0 + timedelta(days=20)):
             wizard = self.desk(self.reception, "张三", "13800138000", receiver=self.carol)
-        self.assertEqual(wizard.outcome, "expired")
+        self.assertEqual(wizard.outcome, "pool")
         self.assertTrue(lead.active)
         self.assertEqual(lead.user_id, self.carol)
 
@@ -287,14 +289,15 @@ class TestRegistration(AttributionCase):
         with self.assertRefused(UserError, "cannot be merged"):
             (lead | self.lead_of("13900139000")).with_user(self.alice).merge_opportunity()
 
-    def test_b3_returning_customer_brings_a_lost_lead_back(self):
-        """B3: the owner's lost customer visits again: the lead is back in the pipeline."""
+    def test_e5_the_owners_lost_customer_visiting_again_is_new_for_the_receiver(self):
+        """E5: marking a customer lost is giving it up: when it visits again it is
+        new for the receiver (from the pool), and its lead is back in the pipeline."""
         self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
         lead = self.lead_of("13800138000")
         lead.with_user(self.alice).action_set_lost()
         with self.at(T0 + timedelta(days=2)):
             wizard = self.desk(self.reception, "张三", "13800138000", receiver=self.bob)
-        self.assertEqual((wizard.outcome, wizard.owner_id), ("returning", self.alice))
+        self.assertEqual((wizard.outcome, wizard.owner_id), ("pool", self.bob))
         self.assertTrue(lead.active)
 
     def test_e7_a_won_deal_marked_lost_is_protected_again(self):

@@ -2,3 +2,5 @@ from . import crm_attribution_register
 from . import crm_attribution_follow_up
 from . import crm_attribution_reassign
 from . import crm_attribution_give_up
+from . import base_partner_merge
+from . import crm_lead_lost

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..const import FOLLOW_UP_KINDS
 
@@ -10,7 +10,10 @@ class CrmAttributionFollowUp(models.TransientModel):
     protection (E1) and is recorded in the attribution ledger (I1)."""
 
     _name = "crm.attribution.follow.up"
+    _inherit = ["crm.attribution.guard"]
     _description = "Log a Customer Follow-up"
+    # the owner and deadline shown are related fields, read in sudo
+    _attribution_guarded = {"lead_id": "write"}
 
     lead_id = fields.Many2one("crm.lead", string="Customer", required=True, ondelete="cascade")
     kind = fields.Selection(
@@ -22,12 +25,6 @@ class CrmAttributionFollowUp(models.TransientModel):
     note = fields.Text(string="Summary", help="What was said or agreed: the written record of H2.")
     owner_id = fields.Many2one(related="lead_id.user_id", string="Owner")
     protected_until = fields.Datetime(related="lead_id.attribution_protected_until")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        wizards = super().create(vals_list)
-        wizards.lead_id.check_access("write")
-        return wizards
 
     def action_log(self):
         self.ensure_one()

@@ -6,7 +6,9 @@ class CrmAttributionGiveUp(models.TransientModel):
     customer goes to the public pool at once."""
 
     _name = "crm.attribution.give.up"
+    _inherit = ["crm.attribution.guard"]
     _description = "Give a Customer Up to the Public Pool"
+    _attribution_guarded = {"lead_id": "write"}
 
     lead_id = fields.Many2one("crm.lead", string="Customer", required=True, ondelete="cascade")
     reason = fields.Text(required=True, help="Why the customer is given up (E5).")

@@ -10,7 +10,9 @@ class CrmAttributionReassign(models.TransientModel):
     (E4), or by decision (H5). The reason goes into the ledger."""
 
     _name = "crm.attribution.reassign"
+    _inherit = ["crm.attribution.guard"]
     _description = "Give Customers to a Salesperson"
+    _attribution_guarded = {"lead_ids": "read"}
 
     lead_ids = fields.Many2many("crm.lead", string="Customers", required=True)
     lead_count = fields.Integer(compute="_compute_lead_count")

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..const import OUTCOMES, REGISTRATION_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
+from ..tools import registration_policy as rp
 from ..tools import vocabulary as v
 
 # The outcome shown by the desk: computed while typing, then the saved result.
@@ -23,7 +24,9 @@ class CrmAttributionRegister(models.TransientModel):
     report, see at once whether the customer is new or whose they are and why."""
 
     _name = "crm.attribution.register"
+    _inherit = ["crm.attribution.guard"]
     _description = "Register a Customer Visit, Call or Channel Report"
+    _attribution_guarded = {"lead_hint_id": "read"}
 
     state = fields.Selection(
         [("draft", "Draft"), ("done", "Registered")], default="draft", required=True
@@ -80,27 +83,40 @@ class CrmAttributionRegister(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # The outcome is the desk's to compute, and the lead hint must be a
-        # lead the user may read: a client cannot make the desk show another
-        # customer's record through them.
+        # The outcome is the desk's to compute (a client cannot make the desk
+        # show another customer's record through it); the lead hint must be a
+        # lead the user may read (crm.attribution.guard).
         for vals in vals_list:
+            self._check_choices(vals)
             for fname in RESULT_FIELDS:
                 vals.pop(fname, None)
-            if vals.get("lead_hint_id"):
-                self.env["crm.lead"].browse(vals["lead_hint_id"]).check_access("read")
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_choices(vals)
         if not self.env.su:
             vals = {key: value for key, value in vals.items() if key not in RESULT_FIELDS}
-            if vals.get("lead_hint_id"):
-                self.env["crm.lead"].browse(vals["lead_hint_id"]).check_access("read")
         return super().write(vals)
+
+    @api.model
+    def _check_choices(self, vals):
+        """A3 / A4: the kind and the channel are among the known ones (a
+        clear message instead of the ORM's bare error on a bad selection)."""
+        problems = []
+        if "kind" in vals and vals["kind"] not in v.REGISTRATION_KINDS:
+            problems.append(("kind_unknown", {"kind": rp.shorten(vals["kind"])}))
+        channel = vals.get("source_channel")
+        if channel and channel not in v.SOURCE_CHANNELS:
+            problems.append(("channel_unknown", {"channel": rp.shorten(channel)}))
+        if problems:
+            raise ValidationError(
+                "\n".join(self.env._(rp.PROBLEM_MESSAGES[code], **args) for code, args in problems)
+            )
 
     @api.depends("kind")
     def _compute_source_channel(self):
         for wizard in self:
-            wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL[wizard.kind or v.VISIT]
+            wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL.get(wizard.kind, "other")
 
     @api.depends("name", "phone", "kind", "receiver_id", "source_channel")
     def _compute_preview(self):
