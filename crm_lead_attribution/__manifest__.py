@@ -2,12 +2,12 @@
     "name": "CRM Customer Attribution",
     "summary": "Decide, record and enforce who owns a customer (客户归属): "
     "registration, phone identity, first-contact ownership and an audit ledger",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "crm_lead_attribution developers",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["crm", "phone_validation"],
+    "depends": ["crm", "calendar", "phone_validation"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_lead_attribution_security.xml",

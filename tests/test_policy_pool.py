@@ -402,3 +402,28 @@ def test_e6_no_reminder_when_release_is_off():
     assert (
         pp.decide_reminder(owned(), T0 + timedelta(days=8), replace(POLICY, release=False)) is None
     )
+
+
+def test_f3_a_salespersons_preview_is_no_oracle_of_the_pool():
+    """F3: the preview shows the same for a new phone and for a customer nobody
+    holds (pool, ended protection, departed colleague); a held customer shows
+    its owner (A2)."""
+    at = T0 + timedelta(days=11)
+    reg = v.Registration(v.VISIT, "+8613800138000", "Zhou", BOB, at)
+    new = pp.blind_preview(rp.decide_registration(reg, None, POLICY))
+    expired = pp.blind_preview(rp.decide_registration(reg, owned(), POLICY))
+    pooled = pp.decide_release(owned(), at, POLICY)[0]
+    from_pool = pp.blind_preview(rp.decide_registration(reg, pooled, POLICY))
+    assert (new.outcome, new.reason.rule) == (v.NEW, "F3")
+    for preview in (expired, from_pool):
+        assert (preview.outcome, preview.reason, preview.previous_owner_id) == (
+            new.outcome,
+            new.reason,
+            None,
+        )
+    held = rp.decide_registration(
+        v.Registration(v.VISIT, "+8613800138000", "Zhou", BOB, T0 + timedelta(days=1)),
+        owned(),
+        POLICY,
+    )
+    assert pp.blind_preview(held) == held

@@ -14,3 +14,4 @@ from . import crm_attribution_change_request
 from . import crm_attribution_pool
 from . import crm_attribution_desk
 from . import crm_attribution_sweep
+from . import calendar_event

@@ -13,7 +13,7 @@ class CrmAttributionChangeRequest(models.Model):
 
     _name = "crm.attribution.change.request"
     _description = "Customer Request for Another Salesperson"
-    _inherit = ["mail.thread", "crm.attribution.guard"]
+    _inherit = ["crm.attribution.guard", "mail.thread"]
     _attribution_guarded = {"lead_id": "read"}
     _order = "create_date desc, id desc"
 

@@ -146,7 +146,10 @@ class CrmAttributionDesk(models.AbstractModel):
         registration = v.Registration(
             kind, phone_e164, rp.clean_name(name), receiver.id, at, source_channel or ""
         )
-        return self._decide(company, registration, lead, receiver), lead
+        decision = self._decide(company, registration, lead, receiver)
+        if not self.env.user._attribution_registers_for_others():
+            decision = pp.blind_preview(decision)  # F3: no oracle of the pool's numbers
+        return decision, lead
 
     # ------------------------------------------------------------------
     # Registering (登记)

@@ -31,7 +31,7 @@ _LOSING = object()
 
 class CrmLead(models.Model):
     _name = "crm.lead"
-    _inherit = ["crm.lead", "crm.attribution.guard"]
+    _inherit = ["crm.attribution.guard", "crm.lead"]
     # F3: a lead cannot be given a contact the user may not read (its name,
     # phone and address would be copied onto the lead in sudo)
     _attribution_guarded = {"partner_id": "read"}

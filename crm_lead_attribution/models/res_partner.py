@@ -5,7 +5,11 @@ from ..const import MANAGER_GROUP
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["crm.attribution.guard", "res.partner"]
+    # F3: a contact cannot be tied to a hidden customer's contact (its name
+    # would show as the parent's or the referrer's)
+    _attribution_guarded = {"parent_id": "read", "attribution_referrer_id": "read"}
 
     attribution_referrer_id = fields.Many2one(
         "res.partner",

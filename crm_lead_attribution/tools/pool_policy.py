@@ -19,6 +19,7 @@ from .vocabulary import (
     HANDED_OVER,
     HANDOVER,
     LOCKED,
+    NEW,
     OWNERLESS,
     POOL,
     PROTECTED,
@@ -290,6 +291,24 @@ def check_claim_limits(claimer_id, at, policy, context):
         if at < lifts_at:
             args = {"lost_at": context.lost_at, "days": policy.cooldown_days, "lifts_at": lifts_at}
             raise Refusal(Reason("F2", _CLAIM_COOLDOWN, args))
+
+
+_BLIND_PREVIEW = _lt(
+    "Nobody holds this customer now: registered, the customer is yours, protected until "
+    "%(until)s. If the phone was registered before (public pool, protection ended), it is "
+    "a claim and the claim limits apply (F2)."
+)
+
+
+def blind_preview(decision):
+    """F3: what a salesperson's preview shows for a phone nobody holds: the
+    same for a new phone, a pool customer, an ended protection and a departed
+    colleague's customer, so that the preview is no oracle of the masked
+    numbers of the pool (the registration itself, a claim, tells)."""
+    if decision.outcome != NEW and decision.outcome not in TAKEN_AS_NEW:
+        return decision
+    reason = Reason("F3", _BLIND_PREVIEW, {"until": decision.customer.protected_until})
+    return replace(decision, outcome=NEW, previous_owner_id=None, reason=reason)
 
 
 _HANDOVER_NOT_YOURS = _lt(

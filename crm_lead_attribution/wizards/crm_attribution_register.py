@@ -98,6 +98,10 @@ class CrmAttributionRegister(models.TransientModel):
             vals = {key: value for key, value in vals.items() if key not in RESULT_FIELDS}
         return super().write(vals)
 
+    def onchange(self, values, field_names, fields_spec):
+        self._check_choices(values)
+        return super().onchange(values, field_names, fields_spec)
+
     @api.model
     def _check_choices(self, vals):
         """A3 / A4: the kind and the channel are among the known ones (a
