@@ -1,70 +1,7 @@
-from datetime import timedelta
-
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import T0, AttributionCase
-
-DAY = timedelta(days=1)
-
-
-class LifecycleCase(AttributionCase):
-    """A registered customer for Alice (visit at T0) and helpers to run the sweeps."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.write(
-            {
-                "attribution_reminder_days": 3,
-                "attribution_release": True,
-                "attribution_conversion_days": 30,
-                "attribution_first_deal": False,
-                "attribution_holding_limit": 50,
-                "attribution_daily_claim_limit": 5,
-                "attribution_cooldown_days": 7,
-            }
-        )
-
-    def register(self, name, phone, receiver, kind="visit", at=T0):
-        _decision, lead = (
-            self.env["crm.attribution.desk"]
-            .with_user(self.reception)
-            ._register_customer(name, phone, kind, receiver, at=at)
-        )
-        return lead.sudo()
-
-    def release(self, at):
-        with self.at(at):
-            return self.env["crm.attribution.sweep"]._cron_release(batch_size=2)
-
-    def sweep_all(self, at, method="_cron_release"):
-        """Call the sweep in batches of 2 until it reports nothing remaining."""
-        with self.at(at):
-            for calls in range(1, 200):
-                _done, remaining = getattr(self.env["crm.attribution.sweep"], method)(batch_size=2)
-                if not remaining:
-                    return calls
-            kind = "release" if "release" in method else "remind"
-            ids = self.env["crm.attribution.sweep"]._due(
-                kind, self.env["crm.lead"]._attribution_now(), limit=5
-            )
-            stuck = [
-                (lead.name, lead.attribution_state, lead.attribution_protected_until)
-                for lead in self.env["crm.lead"].browse(ids)
-            ]
-            self.fail(f"{method} still reports {remaining} due after 200 batches: {stuck}")
-
-    def notified(self, user, text):
-        """Messages notifying ``user`` that contain ``text``."""
-        return (
-            self.env["mail.message"]
-            .sudo()
-            .search([("partner_ids", "in", user.partner_id.ids), ("body", "ilike", text)])
-        )
-
-    def pool_row(self, lead, user):
-        return self.env["crm.attribution.pool"].with_user(user).search([("id", "=", lead.id)])
+from .common import DAY, T0, LifecycleCase
 
 
 @tagged("post_install", "-at_install", "crm_lead_attribution")
@@ -608,12 +545,6 @@ class TestLifecycleSettings(LifecycleCase):
 @tagged("post_install", "-at_install", "crm_lead_attribution")
 class TestPoolSafeguards(LifecycleCase):
     """F2 / F3 / E7 / E8 / F4 / H1: the ways around the rules stay closed."""
-
-    def released(self, name="张三", phone="13800138000", owner=None, at=T0):
-        lead = self.register(name, phone, owner or self.alice, at=at)
-        self.sweep_all(at + 10 * DAY)
-        self.assertEqual(lead.attribution_state, "pool")
-        return lead
 
     def test_f3_pool_customers_contact_is_hidden_and_former_owner_unfollowed(self):
         """F3: the contact and the messages of a pool customer are not the former owner's."""
