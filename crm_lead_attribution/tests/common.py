@@ -189,3 +189,22 @@ class LifecycleCase(AttributionCase):
                 "attribution_cooldown_days": 7,
             }
         )
+
+
+class PoolCase(LifecycleCase):
+    """Zhang San, registered for Alice at ``T0`` and released to the public
+    pool at ``T0 + 10 days`` (E3), as ``self.lead``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["crm.attribution.desk"].with_user(cls.reception)._register_customer(
+            "张三", "13800138000", "visit", cls.alice, at=T0
+        )
+        with cls.at(cls, T0 + 10 * DAY):
+            cls.env["crm.attribution.sweep"]._cron_release()
+
+    def setUp(self):
+        super().setUp()
+        self.lead = self.lead_of("13800138000")
+        self.assertEqual(self.lead.attribution_state, "pool")
