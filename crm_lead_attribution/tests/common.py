@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo import SUPERUSER_ID
 from odoo.tests import Form, new_test_user
 
 from odoo.addons.crm.tests.common import TestCrmCommon
@@ -109,46 +110,47 @@ class AttributionCase(TestCrmCommon):
 
     def release(self, at):
         with self.at(at):
-            return self.env["crm.attribution.sweep"]._cron_release(batch_size=2)
+            return self.root["crm.attribution.sweep"]._cron_release(batch_size=2)
 
     def sweep_all(self, at, method="_cron_release"):
         """Call the sweep in batches of 2 until it reports nothing remaining."""
+        Sweep = self.root["crm.attribution.sweep"]
         with self.at(at):
             for calls in range(1, 200):
-                _done, remaining = getattr(self.env["crm.attribution.sweep"], method)(batch_size=2)
+                _done, remaining = getattr(Sweep, method)(batch_size=2)
                 if not remaining:
                     return calls
             kind = "release" if "release" in method else "remind"
-            ids = self.env["crm.attribution.sweep"]._due(
-                kind, self.env["crm.lead"]._attribution_now(), limit=5
-            )
+            ids = Sweep._due(kind, self.root["crm.lead"]._attribution_now(), limit=5)
             stuck = [
                 (lead.name, lead.attribution_state, lead.attribution_protected_until)
-                for lead in self.env["crm.lead"].browse(ids)
+                for lead in self.root["crm.lead"].browse(ids)
             ]
             self.fail(f"{method} still reports {remaining} due after 200 batches: {stuck}")
 
     # -- reading -----------------------------------------------------------
 
+    @property
+    def root(self):
+        """The superuser's environment, as the scheduled actions run, whoever
+        the test runs as (``@users``)."""
+        return self.env(user=SUPERUSER_ID)
+
     def lead_of(self, phone):
         """The registered lead of a phone (any writing), as superuser."""
-        Desk = self.env["crm.attribution.desk"].sudo()
+        Desk = self.root["crm.attribution.desk"]
         e164, _intl = Desk._parse_phone(phone, self.company)
-        return Desk._find_customer(self.company, e164).sudo()
+        return Desk._find_customer(self.company, e164)
 
     def ledger(self, lead):
-        return (
-            self.env["crm.attribution.ledger"]
-            .sudo()
-            .search([("lead_id", "=", lead.id)], order="date, id")
+        return self.root["crm.attribution.ledger"].search(
+            [("lead_id", "=", lead.id)], order="date, id"
         )
 
     def notified(self, user, text):
         """Messages notifying ``user`` that contain ``text``."""
-        return (
-            self.env["mail.message"]
-            .sudo()
-            .search([("partner_ids", "in", user.partner_id.ids), ("body", "ilike", text)])
+        return self.root["mail.message"].search(
+            [("partner_ids", "in", user.partner_id.ids), ("body", "ilike", text)]
         )
 
     def pool_row(self, lead, user):

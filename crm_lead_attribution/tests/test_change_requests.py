@@ -1,5 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, tagged, users
 
 from .common import DAY, T0, LifecycleCase
 
@@ -47,15 +47,16 @@ class TestChangeRequests(LifecycleCase):
             ("ownership", "H1", self.alice, self.bob),
         )
 
+    @users("cla_manager")
     def test_h5_manager_decides_and_declines(self):
         lead = self.register("张三", "13800138000", self.alice)
-        request = self.ask(lead, self.manager, self.bob)
-        request.with_user(self.manager).action_decline()
+        request = self.ask(lead, self.env.user, self.bob)
+        request.action_decline()
         self.assertEqual(
             (request.state, request.decision_rule, lead.user_id), ("declined", "H5", self.alice)
         )
-        again = self.ask(lead, self.manager, self.carol)
-        again.with_user(self.manager).action_accept()
+        again = self.ask(lead, self.env.user, self.carol)
+        again.action_accept()
         self.assertEqual((again.decision_rule, lead.user_id), ("H5", self.carol))
 
     def test_h1_refused_after_signing_or_to_the_owner(self):
@@ -69,21 +70,18 @@ class TestChangeRequests(LifecycleCase):
             self.env["crm.attribution.change.request"].sudo().search([("lead_id", "=", lead.id)])
         )
 
+    @users("cla_alice")
     def test_h1_a_change_request_cannot_be_created_decided(self):
         lead = self.register("张三", "13800138000", self.alice)
-        request = (
-            self.env["crm.attribution.change.request"]
-            .with_user(self.alice)
-            .create(
-                {
-                    "lead_id": lead.id,
-                    "requested_user_id": self.bob.id,
-                    "reason": "x",
-                    "state": "accepted",
-                    "decision_rule": "H5",
-                    "decided_by_id": self.manager.id,
-                }
-            )
+        request = self.env["crm.attribution.change.request"].create(
+            {
+                "lead_id": lead.id,
+                "requested_user_id": self.bob.id,
+                "reason": "x",
+                "state": "accepted",
+                "decision_rule": "H5",
+                "decided_by_id": self.manager.id,
+            }
         )
         self.assertEqual(
             (request.state, request.decision_rule, request.decided_by_id.id),

@@ -1,5 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, tagged, users
 
 from .common import DAY, T0, LifecycleCase, PoolCase
 
@@ -8,11 +8,12 @@ from .common import DAY, T0, LifecycleCase, PoolCase
 class TestManagerReassignment(LifecycleCase):
     """E4 not converted; F1 / H5 the manager's assignments, from list, form and action menu."""
 
+    @users("cla_manager")
     def test_e4_not_converted_listed_and_reassigned_from_the_action_menu(self):
         """E4: after 30 days the manager lists and reassigns, with a reason."""
         lead = self.register("张三", "13800138000", self.alice)
         other = self.register("李四", "13900139000", self.alice, at=T0 + 20 * DAY)
-        Lead = self.env["crm.lead"].with_user(self.manager)
+        Lead = self.env["crm.lead"]
         with self.at(T0 + 31 * DAY):
             overdue = Lead.search([("attribution_conversion_overdue", "=", True)])
             self.assertIn(lead, overdue)
@@ -21,18 +22,10 @@ class TestManagerReassignment(LifecycleCase):
             server_action = self.env.ref(
                 "crm_lead_attribution.crm_attribution_reassign_server_action"
             )
-            action = (
-                server_action.with_user(self.manager)
-                .with_context(
-                    active_model="crm.lead", active_ids=(lead | other).ids, active_id=lead.id
-                )
-                .run()
-            )
-            form = Form(
-                self.env["crm.attribution.reassign"]
-                .with_user(self.manager)
-                .with_context(**action["context"])
-            )
+            action = server_action.with_context(
+                active_model="crm.lead", active_ids=(lead | other).ids, active_id=lead.id
+            ).run()
+            form = Form(self.env["crm.attribution.reassign"].with_context(**action["context"]))
             self.assertEqual(form.lead_count, 2)
             form.user_id = self.bob
             form.reason = "三十天未成交，转给张伟跟进"

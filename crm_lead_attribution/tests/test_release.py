@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import tagged, users
 
 from .common import DAY, T0, LifecycleCase
 
@@ -8,6 +8,7 @@ class TestRemindersAndRelease(LifecycleCase):
     """E6 reminders; E3 / C2 release; E7 never released; the release switch; the
     scheduled actions and their progress reports."""
 
+    @users("cla_alice")
     def test_e6_reminder_once_per_protection_period(self):
         """E6: an activity 3 days before protection ends, once per period, never twice."""
         lead = self.register("张三", "13800138000", self.alice)
@@ -31,14 +32,14 @@ class TestRemindersAndRelease(LifecycleCase):
         self.assertEqual(self.ledger(lead).mapped("event").count("reminder"), 1)
         # a follow-up opens a new protection period, reminded again in time
         with self.at(T0 + 8 * DAY):
-            lead.with_user(self.alice)._attribution_log_follow_up("call")
+            lead.with_user(self.env.user)._attribution_log_follow_up("call")
         self.assertFalse(reminders(), "the follow-up did what the reminder asked")
         self.sweep_all(T0 + 15 * DAY, "_cron_remind")
         self.assertEqual(len(reminders()), 1)
         self.assertEqual(self.ledger(lead).mapped("event").count("reminder"), 2)
         # the reminder is an ordinary activity: done by the owner, it is a follow-up (E1)
         with self.at(T0 + 16 * DAY):
-            reminders().with_user(self.alice).action_feedback(feedback="已回访")
+            reminders().with_user(self.env.user).action_feedback(feedback="已回访")
         self.assertEqual(self.ledger(lead)[-1].event, "follow_up")
         self.assertEqual(lead.attribution_protected_until, T0 + 26 * DAY)
 
@@ -90,17 +91,19 @@ class TestRemindersAndRelease(LifecycleCase):
         self.assertEqual(caller.attribution_release_rule, "C2")
         self.assertEqual(self.ledger(caller)[-1].rule, "C2")
 
+    @users("cla_alice")
     def test_e7_closed_customer_never_released(self):
         """E7: a won customer stays locked with the owner."""
         lead = self.register("张三", "13800138000", self.alice)
-        lead.with_user(self.alice).action_set_won()
+        lead.with_user(self.env.user).action_set_won()
         self.sweep_all(T0 + 400 * DAY)
         self.assertEqual((lead.attribution_state, lead.user_id), ("locked", self.alice))
 
+    @users("cla_alice")
     def test_e7_a_typed_probability_is_not_a_closed_deal(self):
         """E7: only a won stage locks, not a probability of 100 % typed on an open stage."""
         lead = self.register("张三", "13800138000", self.alice)
-        lead.with_user(self.alice).write({"probability": 100})
+        lead.with_user(self.env.user).write({"probability": 100})
         self.assertEqual(lead.attribution_state, "protected")
 
     def test_e3_release_switched_off(self):

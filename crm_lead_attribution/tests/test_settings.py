@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, tagged, users
 
 from .common import DAY, T0, AttributionCase, LifecycleCase
 
@@ -33,6 +33,7 @@ class TestSettings(AttributionCase):
             T0 + timedelta(days=30),
         )
 
+    @users("cla_admin")
     def test_e3_zero_or_negative_days_are_refused(self):
         """Positive whole numbers only: a clear error and nothing saved."""
         for field in (
@@ -42,7 +43,7 @@ class TestSettings(AttributionCase):
             "attribution_first_follow_up_days",
         ):
             for value in (0, -3):
-                settings = Form(self.env["res.config.settings"].with_user(self.admin))
+                settings = Form(self.env["res.config.settings"])
                 setattr(settings, field, value)
                 with self.assertRefused(ValidationError, "positive whole numbers"):
                     settings.save().execute()
@@ -67,8 +68,9 @@ class TestSettings(AttributionCase):
 class TestLifecycleSettings(LifecycleCase):
     """Settings of the lifecycle, per company and per sales team."""
 
+    @users("cla_admin")
     def test_f2_e6_e8_settings_validate_limits(self):
-        settings = Form(self.env["res.config.settings"].with_user(self.admin))
+        settings = Form(self.env["res.config.settings"])
         settings.attribution_reminder_days = 0
         settings.attribution_holding_limit = 0
         settings.attribution_cooldown_days = 0
@@ -81,7 +83,7 @@ class TestLifecycleSettings(LifecycleCase):
             "attribution_daily_claim_limit",
             "attribution_first_deal_days",
         ):
-            settings = Form(self.env["res.config.settings"].with_user(self.admin))
+            settings = Form(self.env["res.config.settings"])
             setattr(settings, field, -1)
             with self.assertRefused(ValidationError, "0 (off) or more"):
                 settings.save().execute()
