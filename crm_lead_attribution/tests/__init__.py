@@ -14,3 +14,4 @@ from . import test_change_requests
 from . import test_demo
 from . import test_concurrency
 from . import test_sweep_interrupted
+from . import test_performance
