@@ -11,7 +11,8 @@ from . import test_reassign
 from . import test_pool
 from . import test_departures
 from . import test_change_requests
+from . import test_sweep_sql
+from . import test_performance
 from . import test_demo
 from . import test_concurrency
 from . import test_sweep_interrupted
-from . import test_performance
