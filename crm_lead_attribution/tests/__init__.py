@@ -4,7 +4,15 @@ from . import test_follow_up
 from . import test_ledger
 from . import test_security
 from . import test_settings
-from . import test_lifecycle
+from . import test_release
+from . import test_first_deal
+from . import test_give_up
+from . import test_reassign
+from . import test_pool
+from . import test_departures
+from . import test_change_requests
+from . import test_sweep_sql
+from . import test_performance
 from . import test_demo
 from . import test_concurrency
 from . import test_sweep_interrupted

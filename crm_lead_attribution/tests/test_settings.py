@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, tagged, users
 
-from .common import T0, AttributionCase
+from .common import DAY, T0, AttributionCase, LifecycleCase
 
 
 @tagged("post_install", "-at_install", "crm_lead_attribution")
@@ -33,6 +33,7 @@ class TestSettings(AttributionCase):
             T0 + timedelta(days=30),
         )
 
+    @users("cla_admin")
     def test_e3_zero_or_negative_days_are_refused(self):
         """Positive whole numbers only: a clear error and nothing saved."""
         for field in (
@@ -42,7 +43,7 @@ class TestSettings(AttributionCase):
             "attribution_first_follow_up_days",
         ):
             for value in (0, -3):
-                settings = Form(self.env["res.config.settings"].with_user(self.admin))
+                settings = Form(self.env["res.config.settings"])
                 setattr(settings, field, value)
                 with self.assertRefused(ValidationError, "positive whole numbers"):
                     settings.save().execute()
@@ -61,3 +62,44 @@ class TestSettings(AttributionCase):
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("attribution_visit_days", arch)
         self.assertIn("crm_lead_attribution_block", arch)
+
+
+@tagged("post_install", "-at_install", "crm_lead_attribution")
+class TestLifecycleSettings(LifecycleCase):
+    """Settings of the lifecycle, per company and per sales team."""
+
+    @users("cla_admin")
+    def test_f2_e6_e8_settings_validate_limits(self):
+        settings = Form(self.env["res.config.settings"])
+        settings.attribution_reminder_days = 0
+        settings.attribution_holding_limit = 0
+        settings.attribution_cooldown_days = 0
+        settings.attribution_first_deal = True
+        settings.attribution_first_deal_days = 45
+        settings.save().execute()
+        self.assertEqual(self.company._attribution_policy_values().first_deal_days, 45)
+        for field in (
+            "attribution_reminder_days",
+            "attribution_daily_claim_limit",
+            "attribution_first_deal_days",
+        ):
+            settings = Form(self.env["res.config.settings"])
+            setattr(settings, field, -1)
+            with self.assertRefused(ValidationError, "0 (off) or more"):
+                settings.save().execute()
+
+    def test_e3_e6_team_override(self):
+        """A sales office with its own policy: its days apply to its customers."""
+        with Form(self.team.with_user(self.manager)) as team:
+            team.attribution_override = True
+            self.assertEqual(team.attribution_visit_days, 10, "starts from the company's policy")
+            team.attribution_visit_days = 5
+            team.attribution_reminder_days = 1
+        lead = self.register("张三", "13800138000", self.alice)
+        self.assertEqual(lead.attribution_protected_until, T0 + 5 * DAY)
+        self.sweep_all(T0 + 5 * DAY)
+        self.assertEqual(lead.attribution_state, "pool")
+        other_team = self.env["crm.team"].create(
+            {"name": "Other office", "attribution_override": True, "attribution_release": False}
+        )
+        self.assertTrue(other_team._attribution_policy().release is False)
