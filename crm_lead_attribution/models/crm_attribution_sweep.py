@@ -69,7 +69,8 @@ class CrmAttributionSweep(models.AbstractModel):
             .with_context(active_test=False)
             .search([("attribution_override", "=", True)])
         )
-        companies = self.env["res.company"].sudo().search([])
+        # archived companies too: their customers still follow their policy
+        companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
         scopes = [(team._attribution_policy(), [("team_id", "=", team.id)]) for team in teams]
         Team = self.env["crm.team"]
         for company in companies:

@@ -362,6 +362,17 @@ class CrmLead(models.Model):
                     "only: register a visit or log a follow-up instead (I1)."
                 )
             )
+        if "company_id" in vals and self.filtered(
+            lambda lead: lead.attribution_state and lead.company_id.id != vals["company_id"]
+        ):
+            # A2: the phone identifies the customer within its company, whose
+            # (or whose team's) policy applies: a registered customer stays there
+            raise UserError(
+                self.env._(
+                    "A registered customer stays in the company it was registered in: its "
+                    "phone identifies it there and that company's policy applies (A2)."
+                )
+            )
         manager = self.env.su or self.env.user.has_group(MANAGER_GROUP)
         moved_team = "team_id" in vals and self.filtered(
             lambda lead: lead.attribution_state and lead.team_id.id != (vals["team_id"] or False)

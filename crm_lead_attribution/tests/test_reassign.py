@@ -64,6 +64,16 @@ class TestManagerReassignment(LifecycleCase):
         lead.with_user(self.manager).write({"team_id": other.id})
         self.assertEqual(lead.team_id, other)
 
+    def test_a2_a_registered_customer_stays_in_its_company(self):
+        """A2: the phone identifies the customer within its company, whose policy
+        applies: nobody, the manager included, moves it out or clears its company."""
+        lead = self.register("张三", "13800138000", self.alice)
+        other = self.env["res.company"].create({"name": "Other Office"})
+        for company in (False, other.id):
+            with self.assertRefused(UserError, "stays in the company"):
+                lead.with_user(self.manager).write({"company_id": company})
+        self.assertEqual(lead.company_id, self.company)
+
 
 @tagged("post_install", "-at_install", "crm_lead_attribution")
 class TestPoolAssignment(PoolCase):

@@ -294,3 +294,18 @@ class TestSweepSql(LifecycleCase):
             self.assertIn(c[key].id, seen, key)
         for key in ("first deal", "leaver's deal", "closed office", "locked", "pool"):
             self.assertNotIn(c[key].id, seen, key)
+
+    def test_e6_an_archived_company_keeps_its_policy(self):
+        """E6: the customers of an archived company follow that company's policy
+        (reminders off there), not the policy of the remaining company."""
+        Sweep = self.root["crm.attribution.sweep"]
+        self.env.cr.execute(
+            "UPDATE res_company SET active = FALSE WHERE id = %s", [self.company_2.id]
+        )
+        self.env.invalidate_all()
+        second = {self.customers["second company"].id, self.customers["second company call"].id}
+        for at in MOMENTS:
+            with self.subTest(at=at):
+                selected = set(Sweep._due("remind", at, limit=100000))
+                self.assertFalse(selected & second)
+                self.assertEqual(selected, self.policy_says(pp.reminder_due, at))
