@@ -15,6 +15,7 @@ class CrmAttributionChangeRequest(models.Model):
     _description = "Customer Request for Another Salesperson"
     _inherit = ["crm.attribution.guard", "mail.thread"]
     _attribution_guarded = {"lead_id": "read"}
+    _attribution_texts = {"reason": True}
     _order = "create_date desc, id desc"
 
     lead_id = fields.Many2one(
@@ -78,11 +79,17 @@ class CrmAttributionChangeRequest(models.Model):
             # the decision is the owner's or the manager's, never the creator's
             for fname in ("state", "decided_by_id", "decided_on", "decision_rule", "owner_id"):
                 vals.pop(fname, None)
-            lead = Lead.browse(vals.get("lead_id"))
+            lead = Lead.browse(vals.get("lead_id")).exists()
+            if len(lead) != 1:
+                raise UserError(self.env._("Choose the customer who asks for someone else (H1)."))
             lead.check_access("read")
             known = lead.sudo()._attribution_customer()
             if known is None:
                 raise UserError(self.env._("This lead is not a registered customer."))
+            requested = self.env["res.users"].sudo().browse(vals.get("requested_user_id"))
+            if not requested.exists():
+                raise UserError(self.env._("Choose the salesperson the customer asks for (H1)."))
+            lead._attribution_check_salesperson(requested)
             try:
                 pp.check_change_request(known, vals.get("requested_user_id"))
             except v.Refusal as refusal:
@@ -132,6 +139,20 @@ class CrmAttributionChangeRequest(models.Model):
             )
         at = lead._attribution_now()
         by_manager = user.id != known.owner_id
+        claimant = None
+        if accept and not by_manager:
+            # F2: the owner's consent passes the customer on, but the new owner
+            # takes it within their own limits (no laundering of pool claims)
+            claimant = self.requested_user_id.sudo()
+            Pool = self.env["crm.attribution.pool"]
+            Pool._serialize_claims(claimant, at)
+            try:
+                pp.check_claim_limits(
+                    claimant.id, at, lead._attribution_policy(),
+                    Pool._claim_context(lead, claimant, at),
+                )  # fmt: skip
+            except v.Refusal as refusal:
+                raise UserError(lead._attribution_render(refusal.reason)) from refusal
         if accept:
             lead._attribution_check_salesperson(self.requested_user_id)
 
@@ -145,6 +166,7 @@ class CrmAttributionChangeRequest(models.Model):
                 at,
                 lead._attribution_policy(),
                 note=self.reason,
+                claimant=claimant,
             )
         else:
             reason = pp.decline_change(known, self.requested_user_id.id)

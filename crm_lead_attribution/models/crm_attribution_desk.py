@@ -260,7 +260,7 @@ class CrmAttributionDesk(models.AbstractModel):
             values["attribution_first_follow_up_due"] = decision.first_follow_up_due or False
         if lead:
             identity.lead_id = lead
-            if not lead.partner_id:
+            if not lead.partner_id or not (lead.attribution_state or self._own_contact(lead)):
                 values["partner_id"] = self._new_partner(company, name, international).id
             lead.write(values)
             # the customer is back: a lost lead returns to the owner's pipeline
@@ -344,6 +344,20 @@ class CrmAttributionDesk(models.AbstractModel):
         if lead_hint and lead_hint in matching:
             return lead_hint.with_env(Lead.env)
         return matching[:1]
+
+    @api.model
+    def _own_contact(self, lead):
+        """A3 / F3: a lead taken over keeps its contact only if that contact is
+        the customer's own: a person, not a company nor a user, on no other
+        lead. Registering would hide the contact from everyone but the owner:
+        a colleague's contact, a company or another lead's customer is not
+        the registering salesperson's to take (the customer gets its own)."""
+        partner = lead.partner_id.sudo().with_context(active_test=False)
+        if not partner or partner.is_company or partner.user_ids or partner.child_ids:
+            return False
+        return not self._lead_model().search_count(
+            [("partner_id", "=", partner.id), ("id", "!=", lead.id)], limit=1
+        )
 
     @api.model
     def _new_partner(self, company, name, international):
@@ -445,6 +459,7 @@ class CrmAttributionDesk(models.AbstractModel):
         zhou = register(reception, "周敏", "137-5555-0104", "visit", liu, 25)
         follow_up(zhou, "call", 23, "客户确认预算")
         follow_up(zhou, "visit", 14, "带家人二次看房")
+        follow_up(zhou, "message", 6, "微信发送认购合同草稿")
         zhou.with_user(liu).action_set_won()
 
         # A3: a channel registration (渠道报备) from a roadshow.

@@ -1,4 +1,8 @@
 from odoo import api, models
+from odoo.exceptions import ValidationError
+
+# What a note, a reason or a statement typed into the desk may hold.
+TEXT_MAX_LENGTH = 2000
 
 
 class CrmAttributionGuard(models.AbstractModel):
@@ -18,6 +22,10 @@ class CrmAttributionGuard(models.AbstractModel):
 
     # field name -> the access the user needs on the record(s) chosen there
     _attribution_guarded = {}
+    # text field name -> whether it is required: trimmed, bounded, no NUL
+    _attribution_texts = {}
+    # selection fields whose value gets a clear message when unknown
+    _attribution_selections = ()
 
     @api.model
     def default_get(self, fields_list):
@@ -26,13 +34,13 @@ class CrmAttributionGuard(models.AbstractModel):
         return defaults
 
     def onchange(self, values, field_names, fields_spec):
-        self._attribution_check_chosen(values)
+        self._attribution_check_chosen(values, typing=True)
         return super().onchange(values, field_names, fields_spec)
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._attribution_check_chosen(vals)
+            self._attribution_check_chosen(vals, creating=True)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -40,15 +48,47 @@ class CrmAttributionGuard(models.AbstractModel):
         return super().write(vals)
 
     @api.model
-    def _attribution_check_chosen(self, values):
-        """Raise AccessError if ``values`` name a guarded record the user may not access."""
+    def _attribution_check_chosen(self, values, typing=False, creating=False):
+        """Refuse, as the user, a guarded record they may not access (or that
+        does not exist), an unknown choice, and a text that cannot be saved;
+        clean the texts in ``values``."""
+        for fname in self._attribution_selections:
+            if values.get(fname):
+                self._attribution_check_selection(fname, values[fname])
+        for fname, required in self._attribution_texts.items():
+            if fname in values or (creating and required):
+                text = self._attribution_text(
+                    values.get(fname), self._fields[fname], required=required and not typing
+                )
+                if not typing:
+                    values[fname] = text
         if self.env.su:
             return
         for fname, mode in self._attribution_guarded.items():
             if values.get(fname):
                 comodel = self.env[self._fields[fname].comodel_name]
-                records = comodel.browse(self._attribution_ids(values[fname])).exists()
+                ids = self._attribution_ids(values[fname])
+                records = comodel.browse(ids).exists()
+                if len(records) != len(set(ids)):
+                    label = self._fields[fname].get_description(self.env)["string"]
+                    raise ValidationError(
+                        self.env._("%(field)s: the record chosen does not exist.", field=label)
+                    )
                 records.check_access(mode)
+
+    @api.model
+    def _attribution_check_selection(self, fname, value):
+        field = self._fields[fname]
+        valid = [key for key, _label in field._description_selection(self.env)]
+        if value not in valid:
+            label = field.get_description(self.env)["string"]
+            raise ValidationError(
+                self.env._(
+                    "“%(value)s” is not a choice for %(field)s.",
+                    value=str(value)[:40],
+                    field=label,
+                )
+            )
 
     @api.model
     def _attribution_ids(self, value):
@@ -68,3 +108,29 @@ class CrmAttributionGuard(models.AbstractModel):
             elif isinstance(command, (list, tuple)) and command and command[0] == 6:
                 ids.extend(command[2] or [])
         return ids
+
+    @api.model
+    def _attribution_text(self, value, field, required=False):
+        """A text typed by a user (a note, a reason), cleaned: trimmed, at most
+        ``TEXT_MAX_LENGTH`` characters, without the NUL character the database
+        refuses; a clear message otherwise (and for an empty required text)."""
+        label = field.get_description(self.env)["string"]
+        text = (value or "").strip() if isinstance(value, str) or not value else None
+        if text is None:
+            raise ValidationError(self.env._("%(field)s must be a text.", field=label))
+        if "\x00" in text:
+            raise ValidationError(
+                self.env._("%(field)s holds a character that cannot be saved.", field=label)
+            )
+        if len(text) > TEXT_MAX_LENGTH:
+            raise ValidationError(
+                self.env._(
+                    "%(field)s has %(length)s characters: at most %(max)s are kept.",
+                    field=label,
+                    length=len(text),
+                    max=TEXT_MAX_LENGTH,
+                )
+            )
+        if required and not text:
+            raise ValidationError(self.env._("%(field)s cannot be empty.", field=label))
+        return text or False

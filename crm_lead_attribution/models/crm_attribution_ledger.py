@@ -289,6 +289,20 @@ class CrmAttributionLedger(models.Model):
         )
         return self.env.cr.fetchone()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # I1: entries are written by the attribution services only (in sudo):
+        # no user, an administrator granting themselves access included,
+        # creates or copies one
+        if not self.env.su:
+            raise UserError(
+                self.env._("Attribution ledger entries are written by the rules only (I1).")
+            )
+        return super().create(vals_list)
+
+    def copy(self, default=None):
+        raise UserError(self.env._("Attribution ledger entries cannot be copied (I1)."))
+
     def write(self, vals):  # pylint: disable=method-required-super
         # I1: append-only, for everyone (superuser included).
         raise UserError(self.env._("Attribution ledger entries cannot be changed (I1)."))

@@ -104,16 +104,19 @@ class CrmAttributionPool(models.Model):
         }[operator]
 
     def action_claim(self):
-        """F1 / F2: the current salesperson claims this customer."""
-        self.ensure_one()
-        lead = self.env["crm.lead"].sudo().browse(self.id)
-        reason = self._claim_customer(lead, self.env.user)
+        """F1 / F2: the current salesperson claims this customer (or these
+        customers, one after the other, within the limits)."""
+        if not self:
+            raise UserError(self.env._("Choose a customer of the public pool to claim."))
+        Lead = self.env["crm.lead"].sudo()
+        reasons = [self._claim_customer(Lead.browse(row.id), self.env.user) for row in self]
+        lead = Lead.browse(self[-1].id)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Customer claimed"),
-                "message": f"{reason.rule}: {lead._attribution_render(reason)}",
+                "message": f"{reasons[-1].rule}: {lead._attribution_render(reasons[-1])}",
                 "type": "success",
                 "next": {
                     "type": "ir.actions.act_window",
@@ -225,8 +228,10 @@ class CrmAttributionPool(models.Model):
             )
         )
         holding, frees_at = self.env.cr.fetchone()
+        # the office's day (its company's time zone): a user's own time zone,
+        # which each user may change, would move their day and its limit
         company_tz = (lead.company_id or self.env.company).partner_id.tz
-        day_start, next_day = pp.local_day(at, user.tz or company_tz)
+        day_start, next_day = pp.local_day(at, company_tz)
         Ledger = self.env["crm.attribution.ledger"]
         return pp.ClaimContext(
             holding=holding,

@@ -334,6 +334,32 @@ class CrmLead(models.Model):
             user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
         )
 
+    def _compute_potential_lead_duplicates(self):
+        # F3: Odoo searches duplicates as superuser; a user is shown only the
+        # duplicates they may read, or the lead form would tell which lead
+        # holds any phone typed into it (and unmask the pool's numbers)
+        super()._compute_potential_lead_duplicates()
+        if self.env.su:
+            return
+        for lead in self:
+            readable = lead.duplicate_lead_ids.with_env(self.env)._filtered_access("read")
+            lead.duplicate_lead_ids = readable
+            lead.duplicate_lead_count = len(readable)
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # F3: the followers of a lead are listed with their names: nobody
+        # makes a contact they may not read follow a lead
+        self._attribution_check_partners(partner_ids)
+        return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+
+    def message_post(self, **kwargs):
+        self._attribution_check_partners(kwargs.get("partner_ids"))
+        return super().message_post(**kwargs)
+
+    def _attribution_check_partners(self, partner_ids):
+        if partner_ids and not self.env.su:
+            self.env["res.partner"].browse(partner_ids).exists().check_access("read")
+
     def _sort_by_confidence_level(self, reverse=False):
         # A2: a merge keeps the registered customer's lead (the head is the
         # first when reversed), so its identity and ledger stay attached.
@@ -740,13 +766,28 @@ class CrmLead(models.Model):
                     customer=ownerless[0].name,
                 )
             )
+        if not self._attribution_is_manager():
+            for lead in self:
+                try:
+                    rp.check_close(lead._attribution_customer(), at)
+                except v.Refusal as refusal:
+                    raise UserError(lead._attribution_render(refusal.reason)) from refusal
         for lead in self:
             lead._attribution_close_by(lead.user_id.id or None, at)
         # computed in sudo: the actor may not read the customer afterwards
         self.sudo().env.flush_all()
 
     def _attribution_reopen(self, at, lost=False):
-        """A won deal reopened or marked lost: protected again (E7)."""
+        """A won deal reopened or marked lost: protected again (E7). A signed
+        deal is undone by the sales manager only: otherwise marking a deal won
+        and reopening it would free and refill the holding limit (F2) at will."""
+        if self and not self._attribution_is_manager():
+            raise UserError(
+                self.env._(
+                    "A closed deal of a registered customer is reopened or cancelled by a "
+                    "sales manager only (E7)."
+                )
+            )
         for lead in self:
             customer, reason = rp.decide_reopen(
                 lead._attribution_customer(), at, lead._attribution_policy(), lost=lost
@@ -809,7 +850,7 @@ class CrmLead(models.Model):
             )
 
     def _attribution_apply(
-        self, decide, known, new_owner, at, policy, note=False, event="ownership"
+        self, decide, known, new_owner, at, policy, note=False, event="ownership", claimant=None
     ):
         """Apply a manager's or owner's decision moving ownership; log it."""
         self.ensure_one()
@@ -830,6 +871,7 @@ class CrmLead(models.Model):
             previous_owner_id=known.owner_id or False,
             ownership_changed=True,
             note=note or False,
+            claimant_id=claimant.id if claimant else False,
         )
         return customer, reason
 
@@ -857,6 +899,11 @@ class CrmLead(models.Model):
         # computed in sudo: the actor may not read the customer afterwards
         leads.env.flush_all()
         return leads
+
+    @api.model
+    def _attribution_is_manager(self):
+        """The sales managers (and the services in sudo) decide what salespeople may not."""
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
 
     def _attribution_check_salesperson(self, user):
         company = self.company_id[:1] or self.env.company

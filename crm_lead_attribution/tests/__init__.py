@@ -17,3 +17,4 @@ from . import test_demo
 from . import test_concurrency
 from . import test_sweep_interrupted
 from . import test_security_attacks
+from . import test_security_rpc

@@ -40,6 +40,7 @@ class AttributionCase(TestCrmCommon):
             context=dict(cls.env.context, tracking_disable=True, no_reset_password=True)
         )
         cls.company = cls.env.company
+        cls.company.partner_id.tz = "Asia/Shanghai"  # the office's day (F2)
         cls.company.write(
             {
                 "attribution_visit_days": 10,

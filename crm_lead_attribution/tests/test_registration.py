@@ -217,9 +217,9 @@ class TestRegistration(AttributionCase):
         self.assertEqual(
             self.ledger(lead).mapped("event"), ["registration", "closing", "reception"]
         )
-        # reopening the deal protects the customer again
+        # reopening the deal (a manager's decision) protects the customer again
         with self.at(T0 + timedelta(days=201)):
-            lead.with_user(self.alice).write({"stage_id": self.env.ref("crm.stage_lead1").id})
+            lead.with_user(self.manager).write({"stage_id": self.env.ref("crm.stage_lead1").id})
         self.assertEqual(lead.attribution_state, "protected")
         self.assertEqual(lead.attribution_protected_until, T0 + timedelta(days=211))
 
@@ -301,11 +301,12 @@ class TestRegistration(AttributionCase):
         self.assertTrue(lead.active)
 
     def test_e7_a_won_deal_marked_lost_is_protected_again(self):
-        """E7: a cancelled deal (won, then lost) is protected again, and says so."""
+        """E7: a cancelled deal (won, then marked lost by the sales manager) is
+        protected again for the owner, and says so."""
         self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
         lead = self.lead_of("13800138000")
         lead.with_user(self.alice).action_set_won()
         with self.at(T0 + timedelta(days=3)):
-            lead.with_user(self.alice).action_set_lost()
+            lead.with_user(self.manager).action_set_lost()
         self.assertEqual(lead.attribution_state, "protected")
         self.assertIn("marked lost", self.ledger(lead)[-1].reason)

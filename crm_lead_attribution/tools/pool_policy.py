@@ -422,10 +422,11 @@ def decide_assign(customer, new_owner_id, at, policy):
 
 def reorder_moves_customer(policy, deal_user_id, owner_id):
     """E8: another deal of a registered customer is won by ``deal_user_id``.
-    The owner's reorder keeps the customer (and extends it); the first deal
-    of a customer without an owner gives it to its salesperson; a deal closed
-    by someone else on an owned customer moves nothing."""
-    return bool(policy.first_deal and deal_user_id and (deal_user_id == owner_id or not owner_id))
+    The owner's reorder keeps the customer (and extends it). A deal closed by
+    someone else moves nothing, nor does a deal on a customer without an
+    owner (public pool, handover list): that customer is claimed or given by
+    the sales manager first (F1, F2, F4), not taken by a side deal."""
+    return bool(policy.first_deal and deal_user_id and owner_id and deal_user_id == owner_id)
 
 
 # ---------------------------------------------------------------------------

@@ -82,15 +82,20 @@ _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s\-().]+$")
 _BRACKETED_COUNTRY_CODE = re.compile(r"^\(\s*(\+\s*\d{1,4})\s*\)\s*")
 
 
+def printable(text):
+    """``text`` without control characters (NUL and the like cannot be saved)."""
+    return "".join(char for char in text if unicodedata.category(char) != "Cc" or char in "\t\n")
+
+
 def clean_name(name):
-    """Collapse spaces; return '' for a missing name."""
-    return " ".join((name or "").split())
+    """Collapse spaces, drop control characters; return '' for a missing name."""
+    return " ".join(printable(name or "").split())
 
 
 def clean_phone(phone):
     """The phone as typed, trimmed, with a bracketed country code unwrapped
     (``(+86) 138-0013-8000`` → ``+86 138-0013-8000``)."""
-    phone = (phone or "").strip()
+    phone = printable(phone or "").strip()
     return _BRACKETED_COUNTRY_CODE.sub(lambda match: match.group(1) + " ", phone)
 
 
@@ -412,6 +417,21 @@ _REORDER_REASON = _lt(
 )
 
 
+_CLOSE_EXPIRED = _lt(
+    "Protection ended on %(expired_at)s without follow-up: the customer is no longer "
+    "yours to close. Register the customer again or ask the sales manager (E3)."
+)
+
+
+def check_close(known, at):
+    """E3: a deal closed after the owner's protection ended is not the former
+    owner's: the customer must be registered or given again first (the sales
+    manager may still close it)."""
+    expired_at = known.expired_at(at)
+    if expired_at:
+        raise Refusal(Reason("E3", _CLOSE_EXPIRED, {"expired_at": expired_at}))
+
+
 def decide_close(known, closer_id, at, policy):
     """A deal of the customer is won by ``closer_id``.
 
@@ -436,8 +456,9 @@ def decide_close(known, closer_id, at, policy):
 
 def decide_reopen(known, at, policy, lost=False):
     """A deal taken back out of the won stage, or marked lost (cancelled):
-    protection restarts from ``at``."""
-    until = at + timedelta(days=protection_days(policy, known))
+    protection restarts from ``at`` (a caller never brought to a visit keeps
+    the end of the call period, C2)."""
+    until = extended_deadline(policy, replace(known, protected_until=None), at)
     customer = replace(known, state=PROTECTED, protected_until=until)
     return customer, Reason("E7", _LOST_REASON if lost else _UNLOCK_REASON, {"until": until})
 

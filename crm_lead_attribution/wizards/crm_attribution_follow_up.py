@@ -14,6 +14,8 @@ class CrmAttributionFollowUp(models.TransientModel):
     _description = "Log a Customer Follow-up"
     # the owner and deadline shown are related fields, read in sudo
     _attribution_guarded = {"lead_id": "write"}
+    _attribution_texts = {"note": False}
+    _attribution_selections = ("kind",)
 
     lead_id = fields.Many2one("crm.lead", string="Customer", required=True, ondelete="cascade")
     kind = fields.Selection(

@@ -9,6 +9,7 @@ class CrmAttributionGiveUp(models.TransientModel):
     _inherit = ["crm.attribution.guard"]
     _description = "Give a Customer Up to the Public Pool"
     _attribution_guarded = {"lead_id": "write"}
+    _attribution_texts = {"reason": True}
 
     lead_id = fields.Many2one("crm.lead", string="Customer", required=True, ondelete="cascade")
     reason = fields.Text(required=True, help="Why the customer is given up (E5).")

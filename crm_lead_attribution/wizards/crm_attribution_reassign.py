@@ -12,7 +12,8 @@ class CrmAttributionReassign(models.TransientModel):
     _name = "crm.attribution.reassign"
     _inherit = ["crm.attribution.guard"]
     _description = "Give Customers to a Salesperson"
-    _attribution_guarded = {"lead_ids": "read"}
+    _attribution_guarded = {"lead_ids": "read", "user_id": "read"}
+    _attribution_texts = {"reason": True}
 
     lead_ids = fields.Many2many("crm.lead", string="Customers", required=True)
     lead_count = fields.Integer(compute="_compute_lead_count")

@@ -16,7 +16,7 @@ PREVIEW_FIELDS = (
     "problem",
 )
 # What only the desk writes (a client cannot forge an outcome).
-RESULT_FIELDS = ("state", *PREVIEW_FIELDS, "result_lead_id")
+RESULT_FIELDS = ("state", *PREVIEW_FIELDS, "result_lead_id", "customer_lead_id")
 
 
 class CrmAttributionRegister(models.TransientModel):
@@ -26,7 +26,8 @@ class CrmAttributionRegister(models.TransientModel):
     _name = "crm.attribution.register"
     _inherit = ["crm.attribution.guard"]
     _description = "Register a Customer Visit, Call or Channel Report"
-    _attribution_guarded = {"lead_hint_id": "read"}
+    _attribution_guarded = {"lead_hint_id": "read", "receiver_id": "read", "named_user_id": "read"}
+    _attribution_texts = {"note": False}
 
     state = fields.Selection(
         [("draft", "Draft"), ("done", "Registered")], default="draft", required=True
@@ -69,6 +70,14 @@ class CrmAttributionRegister(models.TransientModel):
         string="To Correct", compute="_compute_preview", store=True, readonly=True
     )
     result_lead_id = fields.Many2one("crm.lead", string="Customer Lead", readonly=True)
+    customer_lead_id = fields.Many2one(
+        "crm.lead",
+        string="Customer Registered",
+        readonly=True,
+        groups="base.group_system",
+        help="Technical: the customer registered, whoever may read it; the record "
+        "rules hide the desk's records of customers that left their owner (F3).",
+    )
 
     @api.model
     def _default_receiver(self):
@@ -105,7 +114,11 @@ class CrmAttributionRegister(models.TransientModel):
     @api.model
     def _check_choices(self, vals):
         """A3 / A4: the kind and the channel are among the known ones (a
-        clear message instead of the ORM's bare error on a bad selection)."""
+        clear message instead of the ORM's bare error on a bad selection); the
+        name and phone typed lose the control characters that cannot be saved."""
+        for fname in ("name", "phone"):
+            if isinstance(vals.get(fname), str):
+                vals[fname] = rp.printable(vals[fname])
         problems = []
         if "kind" in vals and vals["kind"] not in v.REGISTRATION_KINDS:
             problems.append(("kind_unknown", {"kind": rp.shorten(vals["kind"])}))
@@ -177,6 +190,7 @@ class CrmAttributionRegister(models.TransientModel):
                 "reason": self.env["crm.attribution.ledger"]._attribution_render(decision.reason),
                 "problem": False,
                 "result_lead_id": lead.id if lead.has_access("read") else False,
+                "customer_lead_id": lead.id,
             }
         )
         return self._reopen()
