@@ -8,3 +8,4 @@ from . import test_lifecycle
 from . import test_demo
 from . import test_concurrency
 from . import test_sweep_interrupted
+from . import test_tours
