@@ -78,10 +78,16 @@ registry.category("web_tour.tours").add("crm_lead_attribution_reception", {
             run: "click",
         },
         {
+            content: "a fresh desk, the receiver kept, no trail of breadcrumbs",
             trigger: `${form} .o_field_widget[name=name] input:value('')`,
         },
         {
-            content: "the name field is empty again",
+            trigger: `${form} .o_field_widget[name=receiver_id] input:value('Alice Li')`,
+        },
+        {
+            trigger: ".o_control_panel .o_breadcrumb:not(:has(.breadcrumb-item)) .o_last_breadcrumb_item",
+        },
+        {
             trigger: `${form} .o_field_widget[name=name] input`,
             run: "edit 钱多多",
         },
