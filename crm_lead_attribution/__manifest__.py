@@ -30,5 +30,10 @@
     "demo": [
         "demo/crm_lead_attribution_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_lead_attribution/static/tests/tours/**/*",
+        ],
+    },
     "uninstall_hook": "uninstall_hook",
 }

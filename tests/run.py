@@ -134,6 +134,8 @@ def step_odoo(keep):
             f"--test-tags=/{MODULE}",
             "--stop-after-init",
             "--log-level=test",
+            # the browser tours need Odoo's HTTP server: any free port, not 8069
+            "--http-port=0",
             log=log,
         )
         ran, problems = summarize_odoo_log(log)
@@ -158,6 +160,8 @@ def step_odoo(keep):
                     "odoo",
                     f"--odoo-config={config}",
                     f"--odoo-database={demo_db}",
+                    # without it pytest-odoo skips the browser tours (HttpCase)
+                    "--odoo-http",
                     f"{MODULE}/tests",
                 ]
             )

@@ -18,3 +18,4 @@ from . import test_concurrency
 from . import test_sweep_interrupted
 from . import test_security_attacks
 from . import test_security_rpc
+from . import test_tours
