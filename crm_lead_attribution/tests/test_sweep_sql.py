@@ -153,7 +153,7 @@ class TestSweepSql(LifecycleCase):
         with cls.at(cls, T0 - 9 * DAY):
             cancelled.with_user(cls.bob).action_set_won()
         with cls.at(cls, T0 - 8 * DAY):
-            cancelled.with_user(cls.bob).action_set_lost()
+            cancelled.with_user(cls.manager).action_set_lost()
         moved = register("moved to Quiet", cls.carol, T0 - 12 * DAY)  # the team's policy now
         moved.with_user(cls.manager).write({"team_id": cls.quiet.id})
         # the company's policy, no team
