@@ -10,11 +10,14 @@ loaded with SQL when missing). For each sweep:
 1. 100,000 of the 1,000,000 registered leads are made due with SQL (every
    tenth lead): protection ended an hour ago (release), or ends in two days
    (reminder, 3 days before);
-2. baseline, same run: a naive loop that handles one customer at a time
-   (decides, writes the lead through the ORM with tracking, posts a message
-   for the owner, schedules the activity for a reminder, appends the ledger
-   entry) is timed on a sample of due customers (500 by default) in a
-   transaction rolled back afterwards, and extrapolated to all due customers;
+2. baselines, same run, each timed on a sample of due customers in a
+   transaction rolled back afterwards and extrapolated to all due customers:
+   a naive loop that handles one customer at a time (decides, writes the
+   lead through the ORM with tracking, posts a message for the owner,
+   schedules the activity for a reminder, appends the ledger entry; 500 by
+   default), and the same batches as the sweep written through the ORM in
+   batch (one flush of the lead writes, one ledger create, one
+   ``mail.activity`` create, ``message_unsubscribe``; 5,000 by default);
 3. the sweep itself runs in a separate process, batch after batch in
    committed transactions as Odoo's cron runner calls it, until nothing
    remains; its wall time and peak memory (resident set) are measured;
@@ -22,7 +25,8 @@ loaded with SQL when missing). For each sweep:
    ledger entry each.
 
 Targets: all batches in at most 60 s, at least 20 times faster than the
-naive loop, peak memory under 500 MB. Writes ``bench/results/release.json``.
+naive loop, peak memory under 500 MB; the speed-up over the batched ORM
+says whether the sweep's raw SQL is worth keeping. Writes ``bench/results/release.json``.
 """
 
 import argparse
@@ -130,6 +134,73 @@ def naive(env, kind, sample):
     return elapsed, len(ids)
 
 
+def batched_orm(env, kind, sample, batch):
+    """The sweep's batches written through the ORM instead of raw SQL: the
+    same decisions, then one ORM write per lead without tracking (flushed
+    together: Odoo batches the UPDATEs), one batched ledger ``create``, one
+    batched ``mail.activity`` create for reminders (without per-activity
+    notifications), ``message_unsubscribe`` per former owner and one
+    notification per owner. Timed on ``sample`` customers in batches of
+    ``batch``, rolled back."""
+    from odoo.addons.crm_lead_attribution.const import REMINDER_TYPE, WRITE_FLAG
+    from odoo.addons.crm_lead_attribution.tools import pool_policy as pp
+
+    Sweep = env["crm.attribution.sweep"]
+    Lead = env["crm.lead"].with_context(**{WRITE_FLAG: True, "tracking_disable": True})
+    Ledger = env["crm.attribution.ledger"]
+    Activity = env["mail.activity"].with_context(mail_activity_quick_update=True)
+    activity_type = env.ref(REMINDER_TYPE)
+    model_id = env["ir.model"]._get_id("crm.lead")
+    at = Lead._attribution_now()
+    decide = pp.decide_release if kind == "release" else pp.decide_reminder
+    started = time.perf_counter()
+    done = 0
+    while done < sample:
+        ids = Sweep._due(kind, at, limit=min(batch, sample - done))
+        if not ids:
+            break
+        leads = Lead.browse(ids)
+        entries, activities, owners = [], [], {}
+        for lead, known, policy in Sweep._batch(leads):
+            customer, reason = decide(known, at, policy)
+            values = lead._attribution_values(customer, reason, at)
+            if kind == "release":
+                values["attribution_release_rule"] = reason.rule
+            else:
+                values = {"attribution_reminded_until": customer.reminded_until}
+                activities.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": known.owner_id,
+                        "date_deadline": customer.protected_until.date(),
+                        "automated": True,
+                    }
+                )
+            lead.write(values)
+            entries.append(
+                Ledger._attribution_prepare(
+                    lead, EVENT[kind], reason, date=at, previous_owner_id=known.owner_id,
+                    ownership_changed=kind == "release",
+                )
+            )  # fmt: skip
+            owners.setdefault(known.owner_id, []).append(lead.id)
+        env.flush_all()
+        Ledger._append(entries)
+        if activities:
+            Activity.create(activities)
+        if kind == "release":
+            for owner_id, lead_ids in owners.items():
+                Lead.browse(lead_ids)._attribution_unfollow(owner_id)
+        Sweep._notify(leads, owners, "Batch", "%(count)s customers: %(names)s")
+        env.flush_all()
+        done += len(ids)
+    elapsed = time.perf_counter() - started
+    env.cr.rollback()
+    return elapsed, done
+
+
 def sweep_phase(options):
     """Run in the child process: the sweep, batch after batch, committed."""
     from harness import write_config
@@ -195,6 +266,9 @@ def main():
     parser.add_argument("--due", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--sample", type=int, default=500, help="customers timed in the naive loop")
+    parser.add_argument(
+        "--orm-sample", type=int, default=5000, help="customers timed in the batched-ORM baseline"
+    )
     parser.add_argument("--db", default="cla_bench")
     parser.add_argument("--fresh", action="store_true", help="recreate the bench database")
     parser.add_argument("--phase", choices=["all", "sweep"], default="all")
@@ -216,7 +290,11 @@ def main():
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             due = make_due(env, kind, options.leads, options.due)
             naive_seconds, sampled = naive(env, kind, options.sample)
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            orm_seconds, orm_sampled = batched_orm(env, kind, options.orm_sample, options.batch)
         per_customer = naive_seconds / sampled
+        orm_per_customer = orm_seconds / orm_sampled
         sweep = run_sweep(options, kind)
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -230,6 +308,10 @@ def main():
             "naive_ms_per_customer": round(per_customer * 1000, 2),
             "naive_extrapolated_seconds": round(extrapolated, 1),
             "speedup": round(ratio, 1),
+            "batched_orm_sample": orm_sampled,
+            "batched_orm_ms_per_customer": round(orm_per_customer * 1000, 3),
+            "batched_orm_extrapolated_seconds": round(orm_per_customer * due, 1),
+            "speedup_over_batched_orm": round(orm_per_customer * due / sweep["seconds"], 2),
             "check": verified,
             "targets": {"seconds<=60": sweep["seconds"] <= 60, "speedup>=20": ratio >= 20,
                         "memory<500MB": sweep["peak_memory_mb"] < 500},

@@ -19,6 +19,7 @@
         "views/crm_lead_views.xml",
         "views/crm_attribution_pool_views.xml",
         "views/crm_team_views.xml",
+        "views/crm_attribution_rotation_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/crm_attribution_register_views.xml",

@@ -2,6 +2,7 @@
 the policy's vocabulary, the one map between lead fields and the policy's
 ``Customer``, context keys and external ids."""
 
+from .tools import rotation_policy as rot
 from .tools import vocabulary as v
 
 
@@ -17,6 +18,11 @@ SOURCE_CHANNELS = selection(v.SOURCE_CHANNELS, v.SOURCE_CHANNEL_LABELS)
 OUTCOMES = selection(v.OUTCOMES, v.OUTCOME_LABELS)
 FOLLOW_UP_KINDS = selection(v.FOLLOW_UP_KINDS, v.FOLLOW_UP_LABELS)
 EVENTS = selection(v.EVENTS, v.EVENT_LABELS)
+# the reception rotation (B1-B11)
+MEMBER_STATUSES = selection(rot.STATUSES, rot.STATUS_LABELS)
+ROTATION_ADVANCES = selection(tuple(rot.ADVANCE_LABELS), rot.ADVANCE_LABELS)
+TURN_EVENTS = selection(rot.TURN_EVENTS, rot.TURN_EVENT_LABELS)
+VIOLATIONS = selection(rot.VIOLATIONS, rot.VIOLATION_LABELS)
 
 # The lead fields that hold a customer's attribution -> the attribute of the
 # policy's ``vocabulary.Customer``: read, written and protected through this

@@ -15,3 +15,5 @@ from . import crm_attribution_pool
 from . import crm_attribution_desk
 from . import crm_attribution_sweep
 from . import calendar_event
+from . import crm_attribution_turn
+from . import crm_attribution_violation

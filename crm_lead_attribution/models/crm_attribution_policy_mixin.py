@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..const import ROTATION_ADVANCES
+from ..tools import rotation_policy as rot
 from ..tools import vocabulary as v
 
 # Policy field name on the records -> name in v.Policy.
@@ -17,6 +19,16 @@ POLICY_FIELDS = {
     "attribution_holding_limit": "holding_limit",
     "attribution_daily_claim_limit": "daily_claim_limit",
     "attribution_cooldown_days": "cooldown_days",
+}
+# Rotation field name on the records -> name in rotation_policy.RotationPolicy.
+ROTATION_FIELDS = {
+    "attribution_rotation_advance": "advance",
+    "attribution_skip_after_returning": "skip_after_returning",
+    "attribution_makeup_turns": "makeup_turns",
+    "attribution_event_mode": "event_mode",
+    "attribution_drop_amount": "drop_amount",
+    "attribution_cut_in_amount": "cut_in_amount",
+    "attribution_quarrel_amount": "quarrel_amount",
 }
 
 
@@ -98,6 +110,44 @@ class CrmAttributionPolicyMixin(models.AbstractModel):
         help="F2: days before a former owner may claim back a customer they lost. 0: no cool-down.",
     )
 
+    attribution_rotation_advance = fields.Selection(
+        ROTATION_ADVANCES,
+        string="First Receiver Advances",
+        default=rot.WEEKLY,
+        required=True,
+        help="B1: the seat that receives the day's first walk-in moves one seat on every "
+        "week (每周循环一次第一接待人), every day, or never.",
+    )
+    attribution_skip_after_returning = fields.Boolean(
+        string="Skip a Turn After a Returning Customer",
+        default=True,
+        help="B4: a salesperson who receives their returning customer has their next "
+        "rotation turn skipped once (轮空一次).",
+    )
+    attribution_makeup_turns = fields.Boolean(
+        string="Make-up Turn (补排轮)",
+        help="B4 variant: when it was the owner's turn as their returning customer came, "
+        "the new visitor goes to the next in rotation and the owner is owed one make-up "
+        "turn, usable the same day only.",
+    )
+    attribution_event_mode = fields.Boolean(
+        string="Event Mode Every Day",
+        help="B1: members receive several groups at once every day (opening days, "
+        "subscriptions, group purchases); a manager can also switch event mode on for one "
+        "day on the desk.",
+    )
+    attribution_drop_amount = fields.Integer(
+        string="Dropping a Customer (甩客)", default=50, help="B11: the amount recorded."
+    )
+    attribution_cut_in_amount = fields.Integer(
+        string="Cutting In (抢客)", default=100, help="B11: the amount recorded (seed: 100-500)."
+    )
+    attribution_quarrel_amount = fields.Integer(
+        string="Quarrelling in Front of Customers",
+        default=200,
+        help="B11: the amount recorded (seed: 200-500); the deal's performance is forfeited.",
+    )
+
     @api.constrains(*POLICY_FIELDS)
     def _check_attribution_policy(self):
         for record in self:
@@ -120,3 +170,25 @@ class CrmAttributionPolicyMixin(models.AbstractModel):
         """These options as the pure policy layer takes them."""
         self.ensure_one()
         return v.Policy(**{name: self[fname] for fname, name in POLICY_FIELDS.items()})
+
+    @api.constrains(*ROTATION_FIELDS)
+    def _check_attribution_rotation_policy(self):
+        for record in self:
+            problems = record._attribution_rotation_policy_values().problems()
+            if problems:
+                names = {name: fname for fname, name in ROTATION_FIELDS.items()}
+                labels = ", ".join(
+                    record._fields[names[name]].get_description(self.env)["string"]
+                    for name in problems
+                )
+                raise ValidationError(
+                    self.env._(
+                        "The rotation's amounts must be whole numbers, 0 or more: %(settings)s.",
+                        settings=labels,
+                    )
+                )
+
+    def _attribution_rotation_policy_values(self):
+        """The rotation options as the pure policy layer takes them."""
+        self.ensure_one()
+        return rot.RotationPolicy(**{name: self[fname] for fname, name in ROTATION_FIELDS.items()})

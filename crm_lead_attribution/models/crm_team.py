@@ -1,7 +1,11 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from ..const import EXCLUDE_OWNERLESS
-from .crm_attribution_policy_mixin import POLICY_FIELDS
+from ..const import EXCLUDE_OWNERLESS, MANAGER_GROUP, RECEPTION_GROUP
+from ..tools import pool_policy as pp
+from ..tools import rotation_policy as rot
+from .crm_attribution_policy_mixin import POLICY_FIELDS, ROTATION_FIELDS
 
 
 class CrmTeam(models.Model):
@@ -14,22 +18,41 @@ class CrmTeam(models.Model):
         "limits instead of the company's.",
     )
 
+    # The reception rotation (排轮, B1): who took the last turn today, and the
+    # days the manager switched event mode on.
+    attribution_last_member_id = fields.Many2one("crm.team.member", readonly=True, copy=False)
+    attribution_last_day = fields.Date(readonly=True, copy=False)
+    attribution_event_day = fields.Date(
+        string="Event Mode On",
+        readonly=True,
+        copy=False,
+        help="B1: on this day members receive several groups at once (opening day, "
+        "subscriptions, group purchases).",
+    )
+    attribution_member_count = fields.Integer(compute="_compute_attribution_member_count")
+
+    @api.depends("crm_team_member_ids")
+    def _compute_attribution_member_count(self):
+        for team in self:
+            team.attribution_member_count = len(team.crm_team_member_ids)
+
     @api.onchange("attribution_override")
     def _onchange_attribution_override(self):
         """Start a team's own policy from the company's."""
         if self.attribution_override:
             company = self.company_id or self.env.company
-            for fname in POLICY_FIELDS:
+            for fname in (*POLICY_FIELDS, *ROTATION_FIELDS):
                 self[fname] = company[fname]
 
     @api.model
-    def _attribution_policy_of(self, company, team=None):
+    def _attribution_policy_of(self, company, team=None, rotation=False):
         """The policy resolver, the one place that says which policy applies:
         a sales team's own values when it overrides the company's, else the
-        company's."""
-        if team and team.attribution_override:
-            return team._attribution_policy_values()
-        return company._attribution_policy_values()
+        company's; the protection policy, or the rotation's (``rotation``)."""
+        source = team if team and team.attribution_override else company
+        if rotation:
+            return source._attribution_rotation_policy_values()
+        return source._attribution_policy_values()
 
     def _attribution_policy(self):
         """The policy this sales team's customers follow."""
@@ -42,3 +65,248 @@ class CrmTeam(models.Model):
         return super(CrmTeam, self.with_context(**{EXCLUDE_OWNERLESS: True}))._action_assign_leads(
             force_quota=force_quota, creation_delta_days=creation_delta_days
         )
+
+    # ------------------------------------------------------------------
+    # The reception rotation (排轮): B1, B3-B10
+    # ------------------------------------------------------------------
+
+    def _attribution_rotation_policy(self):
+        self.ensure_one()
+        return self._attribution_policy_of(self.company_id or self.env.company, self, True)
+
+    def _attribution_day(self, at):
+        """The sales office's day of ``at`` (its company's time zone)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        return pp.local_date(at, company.partner_id.tz)
+
+    def _attribution_members(self):
+        """The members in seat order: active members whose user is active."""
+        self.ensure_one()
+        members = self.crm_team_member_ids.filtered(lambda member: member.user_id.active)
+        return members.sorted(lambda member: (member.attribution_seat, member.id))
+
+    def _attribution_rotation(self, at):
+        """The team's rotation today, as the pure policy reads it."""
+        self.ensure_one()
+        day = self._attribution_day(at)
+        members = self._attribution_members()
+        counts = self.env["crm.attribution.turn"]._counts(self, day)
+        states = tuple(
+            rot.Member(
+                member.user_id.id,
+                status=member.attribution_status
+                if member.attribution_status_day == day
+                else rot.AVAILABLE,
+                skip_next=member.attribution_skip_next,
+                makeup=member.attribution_makeup_day == day,
+                count=counts.get(member.user_id.id, 0),
+            )
+            for member in members
+        )
+        last = None
+        if self.attribution_last_day == day and self.attribution_last_member_id in members:
+            last = list(members).index(self.attribution_last_member_id)
+        policy = self._attribution_rotation_policy()
+        return rot.Rotation(
+            day,
+            states,
+            start=rot.first_receiver(day, len(states), policy.advance),
+            last=last,
+            event_mode=policy.event_mode or self.attribution_event_day == day,
+        )
+
+    def _attribution_lock_rotation(self):
+        """Lock the team's row: one rotation decision at a time per sales
+        office. A concurrent decision that committed meanwhile makes this one
+        fail to serialize (REPEATABLE READ) and Odoo retries it."""
+        self.env.cr.execute(
+            SQL("SELECT id FROM crm_team WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids))
+        )
+        self.invalidate_recordset()
+        self.crm_team_member_ids.invalidate_recordset()
+
+    def _attribution_decide_rotation(self, decide, at=None, lead=None, note=False):
+        """Lock the rotation, lapse yesterday's make-up turns, decide with the
+        pure ``decide(rotation)`` and record the outcome; return it."""
+        self.ensure_one()
+        team = self.sudo()
+        at = at or self.env["crm.lead"]._attribution_now()
+        team._attribution_lock_rotation()
+        team._attribution_lapse(at)
+        try:
+            outcome = decide(team._attribution_rotation(at))
+        except rot.NobodyAvailable as nobody:
+            raise UserError(
+                self.env._(
+                    "Nobody in %(team)s can receive now: everyone is off, out or busy (B1). "
+                    "Change a salesperson's status, or switch event mode on.",
+                    team=self.name,
+                )
+            ) from nobody
+        team._attribution_record(outcome, at, lead=lead, note=note)
+        return outcome
+
+    def _attribution_receive_next(self, at=None):
+        """B1 / B4: the next new walk-in: who receives it (the turn is taken)."""
+        outcome = self._attribution_decide_rotation(rot.take_turn, at)
+        return self.env["res.users"].browse(outcome.receiver_id)
+
+    def _attribution_receive_returning(self, owner, closed=False, at=None, lead=None):
+        """B3-B8: a returning visitor of ``owner``: who receives, and how the
+        turns move."""
+        policy = self._attribution_rotation_policy()
+        return self._attribution_decide_rotation(
+            lambda rotation: rot.receive_returning(rotation, owner.id, policy, closed=closed),
+            at,
+            lead=lead,
+        )
+
+    def _attribution_receive_friends(self, owner, at=None, lead=None):
+        """B10: friends brought by a buyer, whose owner is ``owner``."""
+        return self._attribution_decide_rotation(
+            lambda rotation: rot.receive_friends(rotation, owner.id), at, lead=lead
+        )
+
+    def _attribution_hand_off(self, from_user, at=None, lead=None):
+        """B9: a language barrier: the visitor goes to the next in rotation."""
+        return self._attribution_decide_rotation(
+            lambda rotation: rot.hand_off(rotation, from_user.id), at, lead=lead
+        )
+
+    def _attribution_override_turn(self, user, note, at=None):
+        """The manager gives this walk-in to ``user``, with a reason."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise UserError(self.env._("Only a sales manager overrides the rotation."))
+        return self._attribution_decide_rotation(
+            lambda rotation: rot.override(rotation, user.id, note), at, note=note
+        )
+
+    def _attribution_set_status(self, user, status, at=None):
+        """A member's status today (I'm out / back / off, signing)."""
+        return self._attribution_decide_rotation(
+            lambda rotation: rot.set_status(rotation, user.id, status), at
+        )
+
+    def _attribution_lapse(self, at):
+        """B4: make-up turns owed on a past day lapse (recorded on that day)."""
+        day = self._attribution_day(at)
+        stale = self.crm_team_member_ids.filtered(
+            lambda member: member.attribution_makeup_day and member.attribution_makeup_day < day
+        )
+        for member in stale:
+            rotation = rot.Rotation(
+                member.attribution_makeup_day, (rot.Member(member.user_id.id, makeup=True),)
+            )
+            self._attribution_log_turns(
+                rot.lapse_makeups(rotation).turns, at, member.attribution_makeup_day
+            )
+        stale.write({"attribution_makeup_day": False})
+
+    def _attribution_record(self, outcome, at, lead=None, note=False):
+        """Write the rotation after the decision (members' states, the last
+        turn today) and log its turns."""
+        day = outcome.rotation.day
+        members = {member.user_id.id: member for member in self.crm_team_member_ids}
+        for state in outcome.rotation.members:
+            member = members[state.user_id]
+            values = {
+                "attribution_status": state.status,
+                "attribution_status_day": day,
+                "attribution_skip_next": state.skip_next,
+                "attribution_makeup_day": day if state.makeup else False,
+            }
+            if any(member[fname] != value for fname, value in values.items()):
+                member.write(values)
+        if outcome.rotation.last is not None:
+            last = self._attribution_members()[outcome.rotation.last]
+            if (self.attribution_last_member_id, self.attribution_last_day) != (last, day):
+                self.write({"attribution_last_member_id": last.id, "attribution_last_day": day})
+        self._attribution_log_turns(outcome.turns, at, day, lead=lead, note=note)
+
+    def _attribution_log_turns(self, turns, at, day, lead=None, note=False):
+        Ledger = self.env["crm.attribution.ledger"]
+        self.env["crm.attribution.turn"].sudo().create(
+            [
+                {
+                    "date": at,
+                    "day": day,
+                    "team_id": self.id,
+                    "user_id": turn.user_id,
+                    "event": turn.event,
+                    "counted": turn.counted,
+                    "status": turn.status,
+                    "owner_id": turn.owner_id,
+                    "lead_id": lead.id if lead else False,
+                    "actor_id": self.env.uid,
+                    "rule": turn.reason.rule,
+                    "reason_message": turn.reason.message,
+                    "reason_args": Ledger._attribution_dump_args(turn.reason.args),
+                    "note": note or False,
+                }
+                for turn in turns
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # The desk's actions
+    # ------------------------------------------------------------------
+
+    def _attribution_check_desk(self):
+        user = self.env.user
+        if not (user.has_group(RECEPTION_GROUP) or user.has_group(MANAGER_GROUP)):
+            raise UserError(
+                self.env._("The reception desk or a sales manager runs the rotation (B1).")
+            )
+
+    def action_attribution_receive_next(self):
+        """B1: the next new walk-in: the rotation chooses the receiver and the
+        registration opens for them."""
+        self.ensure_one()
+        self._attribution_check_desk()
+        receiver = self._attribution_receive_next()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_lead_attribution.crm_attribution_register_action_desk"
+        )
+        action["context"] = dict(
+            self.env.context,
+            attribution_desk_target="main",
+            default_kind="visit",
+            default_receiver_id=receiver.id,
+            default_team_id=self.id,
+            default_rotation_receiver_id=receiver.id,
+        )
+        return action
+
+    def action_attribution_returning(self):
+        """B3: a returning visitor: the registration opens; the rotation says
+        who receives once the phone tells the owner."""
+        self.ensure_one()
+        self._attribution_check_desk()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_lead_attribution.crm_attribution_register_action_desk"
+        )
+        action["context"] = dict(
+            self.env.context, attribution_desk_target="main", default_kind="visit",
+            default_team_id=self.id,
+        )  # fmt: skip
+        return action
+
+    def action_attribution_open_rotation(self):
+        """The rotation desk of this sales office: its members in seat order."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_lead_attribution.crm_team_member_action_rotation"
+        )
+        action["domain"] = [("crm_team_id", "=", self.id)]
+        action["display_name"] = self.env._("Rotation Desk: %(team)s", team=self.name)
+        return action
+
+    def action_attribution_event_mode(self):
+        """B1: the manager switches event mode on (or off) for today."""
+        self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise UserError(self.env._("Only a sales manager switches event mode (B1)."))
+        day = self._attribution_day(self.env["crm.lead"]._attribution_now())
+        self.sudo().attribution_event_day = False if self.attribution_event_day == day else day
+        return True

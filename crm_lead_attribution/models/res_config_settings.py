@@ -41,3 +41,24 @@ class ResConfigSettings(models.TransientModel):
     attribution_phone_country_id = fields.Many2one(
         related="company_id.attribution_phone_country_id", readonly=False
     )
+    attribution_rotation_advance = fields.Selection(
+        related="company_id.attribution_rotation_advance", readonly=False
+    )
+    attribution_skip_after_returning = fields.Boolean(
+        related="company_id.attribution_skip_after_returning", readonly=False
+    )
+    attribution_makeup_turns = fields.Boolean(
+        related="company_id.attribution_makeup_turns", readonly=False
+    )
+    attribution_event_mode = fields.Boolean(
+        related="company_id.attribution_event_mode", readonly=False
+    )
+    attribution_drop_amount = fields.Integer(
+        related="company_id.attribution_drop_amount", readonly=False
+    )
+    attribution_cut_in_amount = fields.Integer(
+        related="company_id.attribution_cut_in_amount", readonly=False
+    )
+    attribution_quarrel_amount = fields.Integer(
+        related="company_id.attribution_quarrel_amount", readonly=False
+    )

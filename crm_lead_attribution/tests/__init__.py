@@ -19,3 +19,4 @@ from . import test_sweep_interrupted
 from . import test_security_attacks
 from . import test_security_rpc
 from . import test_tours
+from . import test_rotation

@@ -1,8 +1,9 @@
-from odoo import SUPERUSER_ID
+from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..tools import rotation_policy as rot
 from .committed import CommittedCase
 
 QUIET = ("odoo.sql_db", "odoo.service.model")
@@ -158,3 +159,75 @@ class TestConcurrentClaims(CommittedCase):
             self.assertEqual(results[0], "assigned")
             self.assertIsInstance(results[1], UserError)
             self.assertEqual((taken[0], state["owner"]), (("ownership", "F1", chosen), chosen))
+
+
+@tagged("post_install", "-at_install", "crm_lead_attribution")
+class TestConcurrentRotation(CommittedCase):
+    """B1: desks pressing *Receive Next Walk-in* at the same moment, and a
+    status change racing a turn: one consistent outcome each."""
+
+    login_prefix = "cla_race_rot"
+    salespeople = 4
+
+    def setUp(self):
+        super().setUp()
+        with self.env_for(SUPERUSER_ID) as env:
+            team = env["crm.team"].create(
+                {
+                    "name": f"Race Office {self._testMethodName}",
+                    "crm_team_member_ids": [
+                        (0, 0, {"user_id": uid, "attribution_seat": seat})
+                        for seat, uid in enumerate(self.sales_ids)
+                    ],
+                }
+            )
+            self.team_id = team.id
+            rotation = team._attribution_rotation(fields.Datetime.now())
+            self.order = [rotation.members[index].user_id for index in rot.order(rotation)]
+        self.addCleanup(self._remove_team)
+
+    def _remove_team(self):
+        with self.env_for(SUPERUSER_ID) as env:
+            env.cr.execute("DELETE FROM crm_attribution_turn WHERE team_id = %s", [self.team_id])
+            team = env["crm.team"].browse(self.team_id)
+            team.crm_team_member_ids.unlink()
+            team.unlink()
+
+    def receive_next(self, env):
+        team = env["crm.team"].browse(self.team_id)
+        return team.action_attribution_receive_next()["context"]["default_receiver_id"]
+
+    def turns(self, event="taken"):
+        with self.env_for(SUPERUSER_ID) as env:
+            turns = env["crm.attribution.turn"].search(
+                [("team_id", "=", self.team_id), ("event", "=", event)], order="id"
+            )
+            return [turn.user_id.id for turn in turns]
+
+    @mute_logger(*QUIET)
+    def test_b1_two_desks_pressing_at_once_get_two_different_members(self):
+        """B1: never the same member twice, never anyone skipped."""
+        results, attempts = self.race(
+            [(self.desk_id, self.receive_next), (self.manager_id, self.receive_next)]
+        )
+        self.assertTrue(all(isinstance(result, int) for result in results), results)
+        self.assertEqual(sorted(results), sorted(self.order[:2]))
+        self.assertEqual(sorted(self.turns()), sorted(self.order[:2]))
+        self.assertGreaterEqual(attempts, 3)  # the second one was retried
+
+    @mute_logger(*QUIET)
+    def test_b1_a_status_change_racing_a_turn(self):
+        """B1: the next member goes out while the desk presses: either they
+        took the turn first, or they are skipped for it; never both."""
+        nxt, after = self.order[:2]
+
+        def go_out(env):
+            members = env["crm.team"].browse(self.team_id).crm_team_member_ids
+            return members.filtered(lambda m: m.user_id.id == nxt).action_attribution_out()
+
+        results, _attempts = self.race([(self.desk_id, self.receive_next), (nxt, go_out)])
+        self.assertNotIsInstance(results[1], Exception)
+        self.assertIn(results[0], (nxt, after))
+        self.assertEqual(self.turns(), [results[0]])
+        skipped = self.turns("skipped")
+        self.assertEqual(results[0] == after, skipped == [nxt], skipped)

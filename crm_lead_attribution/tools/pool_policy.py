@@ -503,3 +503,13 @@ def decline_change(customer, requested_id):
     """H1 / H5: the request is declined; the owner keeps the customer."""
     args = {"requested": UserRef(requested_id), "owner": UserRef(customer.owner_id)}
     return Reason("H1", _REQUEST_REFUSED, args)
+
+
+def local_date(at, tz_name):
+    """The local calendar date of ``at`` (naive UTC) in ``tz_name``: the
+    sales office's day (B1: the day's rotation and counts; F2: claims)."""
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return at.replace(tzinfo=timezone.utc).astimezone(zone).date()

@@ -573,6 +573,14 @@ def lapse_makeups(rotation):
     return Outcome(None, rotation, tuple(turns))
 
 
+def main_turn(outcome):
+    """The turn that says who receives (not the skips and debts around it)."""
+    for turn in reversed(outcome.turns):
+        if turn.event not in (SKIPPED, OWED, STATUS):
+            return turn
+    return outcome.turns[-1]
+
+
 def fair_spread(counts):
     """B1: the spread (max - min) of the day's reception counts."""
     return max(counts) - min(counts) if counts else 0

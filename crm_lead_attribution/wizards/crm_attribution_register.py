@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 from ..const import OUTCOMES, REGISTRATION_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
 from ..tools import registration_policy as rp
+from ..tools import rotation_policy as rot
 from ..tools import vocabulary as v
 
 # The outcome shown by the desk: computed while typing, then the saved result.
@@ -16,7 +17,15 @@ PREVIEW_FIELDS = (
     "problem",
 )
 # What only the desk writes (a client cannot forge an outcome).
-RESULT_FIELDS = ("state", *PREVIEW_FIELDS, "result_lead_id", "customer_lead_id")
+RESULT_FIELDS = (
+    "state",
+    *PREVIEW_FIELDS,
+    "result_lead_id",
+    "customer_lead_id",
+    "rotation_user_id",
+    "rotation_rule",
+    "rotation_reason",
+)
 
 
 class CrmAttributionRegister(models.TransientModel):
@@ -58,6 +67,22 @@ class CrmAttributionRegister(models.TransientModel):
     )
     note = fields.Text()
     lead_hint_id = fields.Many2one("crm.lead", readonly=True)
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Office",
+        readonly=True,
+        help="B1: the sales office whose reception rotation this desk runs.",
+    )
+    rotation_receiver_id = fields.Many2one(
+        "res.users",
+        string="Chosen by the Rotation",
+        readonly=True,
+        help="B1: the salesperson whose turn it was when the walk-in came.",
+    )
+    # What the rotation did for a returning visitor (B3-B8).
+    rotation_user_id = fields.Many2one("res.users", string="Receives Now", readonly=True)
+    rotation_rule = fields.Char(readonly=True)
+    rotation_reason = fields.Text(string="Rotation", readonly=True)
 
     # The outcome: previewed while typing, then the saved result.
     outcome = fields.Selection(OUTCOMES, compute="_compute_preview", store=True, readonly=True)
@@ -191,14 +216,35 @@ class CrmAttributionRegister(models.TransientModel):
                 "problem": False,
                 "result_lead_id": lead.id if lead.has_access("read") else False,
                 "customer_lead_id": lead.id,
+                **self._rotate(decision, lead),
             }
         )
         return self._reopen()
 
+    def _rotate(self, decision, lead):
+        """B3-B8: a returning visitor at a desk that runs a rotation: who
+        receives them now (the owner or a helper) and how the turns move."""
+        if not (self.team_id and decision.outcome == v.RETURNING and self.kind == v.VISIT):
+            return {}
+        if self.rotation_receiver_id:  # the walk-in took a turn at the door already
+            return {}
+        owner = self.env["res.users"].browse(decision.customer.owner_id)
+        outcome = self.team_id._attribution_receive_returning(
+            owner, closed=decision.customer.state == v.LOCKED, lead=lead.sudo()
+        )
+        turn = rot.main_turn(outcome)
+        return {
+            "rotation_user_id": outcome.receiver_id,
+            "rotation_rule": turn.reason.rule,
+            "rotation_reason": self.env["crm.attribution.ledger"]._attribution_render(turn.reason),
+        }
+
     def action_register_another(self):
         """A fresh desk for the next customer, keeping receiver and kind."""
         self.ensure_one()
-        wizard = self.create({"kind": self.kind, "receiver_id": self.receiver_id.id})
+        wizard = self.create(
+            {"kind": self.kind, "receiver_id": self.receiver_id.id, "team_id": self.team_id.id}
+        )
         return wizard._reopen()
 
     def action_open_lead(self):
