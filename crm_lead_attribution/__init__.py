@@ -5,12 +5,15 @@ from .const import ACTIVITY_TYPES
 
 
 def uninstall_hook(env):
-    """The ledger refuses deletion through the ORM (I1) and the change
-    requests and prompts (E2, E6, H1 activities) point to users and activity
+    """The ledger, the rotation's turns and the violations refuse deletion
+    through the ORM (I1), and they, the change requests and the prompts (E2,
+    E6, H1 activities) point to users and activity
     types; uninstalling the add-on drops them with it. Empty them first so
     that what they point to (the demo users, the activity types) can be
     removed with the add-on's data."""
     env.cr.execute("DELETE FROM crm_attribution_ledger")
+    env.cr.execute("DELETE FROM crm_attribution_turn")
+    env.cr.execute("DELETE FROM crm_attribution_violation")
     env.cr.execute("DELETE FROM crm_attribution_change_request")
     types = [env.ref(xmlid, raise_if_not_found=False) for xmlid in ACTIVITY_TYPES]
     type_ids = tuple(activity_type.id for activity_type in types if activity_type)

@@ -523,3 +523,29 @@ class CrmAttributionDesk(models.AbstractModel):
         Sweep._cron_release()
         Sweep._cron_remind()
         return True
+
+    @api.model
+    def _demo_rotation(self):
+        """Demo data: today's reception rotation at the sales office (B1, B4,
+        B11): two walk-ins received in turn, Wang out, and a violation."""
+        ref = self.env.ref
+        team = ref("crm_lead_attribution.demo_team_sales_office")
+        reception = ref("crm_lead_attribution.demo_user_reception")
+        manager = ref("crm_lead_attribution.demo_user_manager")
+        desk = team.with_user(reception)
+        for _walk_in in range(2):
+            receiver = desk._attribution_receive_next()
+            desk._attribution_set_status(receiver, "available")
+        member = team.crm_team_member_ids.filtered(
+            lambda member: member.user_id == ref("crm_lead_attribution.demo_user_wang")
+        )
+        member.with_user(reception).action_attribution_out()
+        self.env["crm.attribution.violation"].with_user(manager).create(
+            {
+                "team_id": team.id,
+                "user_id": ref("crm_lead_attribution.demo_user_zhang").id,
+                "kind": "drop",
+                "note": "接待途中离开，客户无人跟进",
+            }
+        )
+        return True
