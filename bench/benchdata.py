@@ -90,10 +90,11 @@ def prepare(env, leads):
     return users
 
 
-def open_database(db, reuse, leads):
-    """Install the add-on without demo data in ``db`` (unless reused) and
-    load ``leads`` bench customers. Returns ``(odoo, registry, user ids)``,
-    or ``(None, reason, None)`` when Odoo cannot be imported."""
+def open_database(db, reuse, leads, update=True):
+    """Install the add-on without demo data in ``db`` (unless reused; a
+    reused one is updated unless ``update`` is false) and load ``leads``
+    bench customers. Returns ``(odoo, registry, user ids)``, or
+    ``(None, reason, None)`` when Odoo cannot be imported."""
     importable, reason = odoo_status()
     if not importable:
         return None, reason, None
@@ -108,9 +109,11 @@ def open_database(db, reuse, leads):
     if not reuse or db not in odoo.service.db.list_dbs(force=True):
         drop_database(config, db)
         args = ["-d", db, "-i", MODULE, "--without-demo=all", "--stop-after-init"]
-    else:  # bring a reused database up to this version of the add-on
+    elif update:  # bring a reused database up to this version of the add-on
         args = ["-d", db, "-u", MODULE, "--stop-after-init"]
-    if run_odoo(config, *args, log=log):
+    else:
+        args = None
+    if args and run_odoo(config, *args, log=log):
         raise SystemExit(f"install failed, see {log}")
     registry = Registry(db)
     with registry.cursor() as cr:

@@ -606,7 +606,22 @@ class CrmLead(models.Model):
 
     def _attribution_write(self, values):
         """Write attribution values as the rules (bypassing the I1/H1 guards)."""
-        return self.sudo().with_context(**{WRITE_FLAG: True}).write(values)
+        return (
+            self.sudo()
+            .with_context(**{WRITE_FLAG: True})
+            .write(self._attribution_owner_kept(values))
+        )
+
+    def _attribution_owner_kept(self, values):
+        """``values`` without ``user_id`` when it is the owner these leads have:
+        writing ``user_id`` makes Odoo subscribe it and send it "You have been
+        assigned to ..." (rendered, e-mailed) whether it changed or not, and
+        the rules write the whole attribution, owner included."""
+        if "user_id" in values and all(
+            lead.user_id.id == (values["user_id"] or False) for lead in self
+        ):
+            values = {key: value for key, value in values.items() if key != "user_id"}
+        return values
 
     def _attribution_restore(self):
         """Lost customers back in the pipeline (a returning visit, a claim, an
@@ -677,11 +692,14 @@ class CrmLead(models.Model):
                 feedback=self.env._("Done by the follow-up logged by the owner (E2, E6).")
             )
 
-    def _attribution_schedule_first_follow_up(self, due):
-        """E2: an activity for the owner, due by ``due`` in the owner's time zone."""
+    def _attribution_schedule_first_follow_up(self, due, cancel=True):
+        """E2: an activity for the owner, due by ``due`` in the owner's time
+        zone; ``cancel``: drop the former E2 activity first (a new customer
+        has none)."""
         self.ensure_one()
         owner = self.user_id
-        self._attribution_activities().unlink()
+        if cancel:
+            self._attribution_activities().unlink()
         if not owner:
             return
         local_due = fields.Datetime.context_timestamp(self.with_context(tz=owner.tz or "UTC"), due)

@@ -43,11 +43,15 @@ class ResUsers(models.Model):
     def _attribution_can_own(self, company):
         """An active salesperson of ``company``: who may receive or own customers."""
         self.ensure_one()
+        # a yes or no about the user's groups and companies, read as superuser:
+        # the acting user (reception) reading another user's record would
+        # evaluate the record rules of users and contacts on every registration
+        user = self.sudo()
         return bool(
-            self.active
-            and not self.share
-            and company in self.company_ids
-            and self.has_group(SALESMAN_GROUP)
+            user.active
+            and not user.share
+            and company in user.company_ids
+            and user.has_group(SALESMAN_GROUP)
         )
 
     def _attribution_registers_for_others(self):

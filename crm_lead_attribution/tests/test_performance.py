@@ -70,7 +70,7 @@ class TestAttributionPerformance(LifecycleCase):
         chatter note, the E2 follow-up activity and Odoo's e-mail to Bob
         about it, and the flush."""
         Desk = self.env["crm.attribution.desk"]
-        with self.assertQueryCount(cla_desk=78):
+        with self.assertQueryCount(cla_desk=65):
             decision, _lead = Desk._register_customer("李四", "13900139000", "visit", self.bob)
         self.assertEqual((decision.outcome, decision.rule), ("new", "B2"))
 
@@ -84,7 +84,7 @@ class TestAttributionPerformance(LifecycleCase):
         entry, the chatter note, and the write of the visit extending
         protection (E1) with crm's recomputed probabilities."""
         Desk = self.env["crm.attribution.desk"]
-        with self.assertQueryCount(cla_desk=38):
+        with self.assertQueryCount(cla_desk=25):
             decision, _lead = Desk._register_customer("张三", "13800138000", "visit", self.bob)
         self.assertEqual((decision.outcome, decision.rule), ("returning", "B3"))
 
