@@ -26,6 +26,22 @@ REMINDED_MESSAGE = _lt(
     "up or they go to the public pool: %(names)s"
 )
 
+# crm's fields that derive from the sales team and the company, which the
+# sweeps' raw writes keep as they are (see ``_write_rows``).
+SETTLED_FIELDS = (
+    "team_id",
+    "company_id",
+    "date_open",
+    "stage_id",
+    "date_last_stage_update",
+    "probability",
+    "automated_probability",
+    "lead_properties",
+    "prorated_revenue",
+    "recurring_revenue_prorated",
+    "recurring_revenue_monthly_prorated",
+)
+
 # What the due conditions read of crm_lead (flushed before they run).
 DUE_FIELDS = [
     "attribution_state",
@@ -415,7 +431,16 @@ class CrmAttributionSweep(models.AbstractModel):
             )
         )
         leads.invalidate_recordset(touched)
-        leads.modified(touched)
+        # What depends on these fields is recomputed (stored fields of other
+        # modules that depend on the salesperson), except crm's own fields
+        # that this write settles itself: the sales team and the company stay
+        # (a customer leaving its owner keeps both, A2) and with them the
+        # stage, the probabilities and the prorated revenues that derive from
+        # them (recomputing those would rescore every lead, PLS); the
+        # assignment date is cleared above (its day count is recomputed).
+        settled = [Lead._fields[fname] for fname in SETTLED_FIELDS if fname in Lead._fields]
+        with self.env.protecting(settled, leads):
+            leads.modified(touched)
 
     @api.model
     def _sql_type(self, fname):
