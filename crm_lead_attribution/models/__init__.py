@@ -8,6 +8,7 @@ from . import crm_lead
 from . import crm_attribution_identity
 from . import crm_attribution_ledger
 from . import mail_activity
+from . import mail_thread
 from . import res_users
 from . import crm_team_member
 from . import crm_attribution_change_request

@@ -149,8 +149,14 @@ class CrmAttributionDesk(models.AbstractModel):
             kind, phone_e164, rp.clean_name(name), receiver.id, at, source_channel or ""
         )
         decision = self._decide(company, registration, lead, receiver)
-        if not self.env.user._attribution_registers_for_others():
-            decision = pp.blind_preview(decision)  # F3: no oracle of the pool's numbers
+        if not self.env.user._attribution_registers_for_others() and (
+            decision.outcome == v.NEW or decision.outcome in v.TAKEN_AS_NEW
+        ):
+            # F3: a salesperson's preview of a phone nobody holds is that of a
+            # new phone (decided as such, with the receiver's policy): no
+            # oracle of the pool's masked numbers
+            new = self._decide(company, registration, self.env["crm.lead"], receiver)
+            decision = pp.blind_preview(new)
         return decision, lead
 
     # ------------------------------------------------------------------

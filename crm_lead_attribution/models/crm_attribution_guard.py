@@ -93,20 +93,29 @@ class CrmAttributionGuard(models.AbstractModel):
     @api.model
     def _attribution_ids(self, value):
         """Record ids in a many2one or x2many value as a client sends it."""
+        if isinstance(value, bool):
+            return []
         if isinstance(value, int):
             return [value]
+        if isinstance(value, str):
+            # the ORM takes "51" for 51: so does the guard
+            if not value.strip().isdigit():
+                raise ValidationError(self.env._("“%(value)s” is not a record.", value=value[:40]))
+            return [int(value)]
         if isinstance(value, dict):
             return [value["id"]] if value.get("id") else []
         if isinstance(value, models.BaseModel):
             return value.ids
+        if not isinstance(value, (list, tuple)):
+            return []  # a new record's id in an onchange: nothing stored to read
         ids = []
         for command in value or ():
-            if isinstance(command, int):
-                ids.append(command)
+            if isinstance(command, (int, str)) and not isinstance(command, bool):
+                ids.extend(self._attribution_ids(command))
             elif isinstance(command, (list, tuple)) and command and command[0] in (1, 4):
-                ids.append(command[1])
+                ids.extend(self._attribution_ids(command[1]))
             elif isinstance(command, (list, tuple)) and command and command[0] == 6:
-                ids.extend(command[2] or [])
+                ids.extend(i for item in command[2] or [] for i in self._attribution_ids(item))
         return ids
 
     @api.model

@@ -110,6 +110,13 @@ class CrmAttributionIdentity(models.Model):
         at = at or self.env["crm.lead"]._attribution_now()
         Identity = self.sudo()
         Desk = self.env["crm.attribution.desk"]
+        phones = [lead.phone and rp.clean_phone(lead.phone) for lead in leads]
+        if len(leads) > 1 and len(set(phones)) < len(phones):
+            # one number is one customer: refused before any is tried, so that
+            # writing a number on several leads at once tells nothing of it
+            raise ValidationError(
+                self.env._("One phone number identifies one customer: give each its own (A2).")
+            )
         for lead in leads:
             company = lead.company_id or self.env.company
             if not lead.phone:
@@ -125,12 +132,12 @@ class CrmAttributionIdentity(models.Model):
             )
             taken = target.lead_id and target.lead_id != lead
             if taken and target in Identity._find(company, phone):
+                # whose it is goes unsaid: a refusal is no way to look a number up
                 raise ValidationError(
                     self.env._(
-                        "%(phone)s is already the phone of another customer, owned by "
-                        "%(owner)s (A2).",
+                        "%(phone)s is already the phone of another registered customer (A2): "
+                        "a sales manager can look into it.",
                         phone=international,
-                        owner=target.lead_id.user_id.name or self.env._("nobody"),
                     )
                 )
             values = {"lead_id": lead.id, "replaced": False, "valid_until": False}

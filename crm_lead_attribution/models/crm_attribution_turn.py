@@ -22,7 +22,7 @@ class CrmAttributionTurn(models.Model):
     )
     team_id = fields.Many2one(
         "crm.team", string="Sales Office", required=True, readonly=True, index=True,
-        ondelete="cascade",
+        ondelete="restrict",
     )  # fmt: skip
     company_id = fields.Many2one(related="team_id.company_id", store=True, index=True)
     user_id = fields.Many2one(

@@ -11,8 +11,12 @@ class CrmAttributionViolation(models.Model):
     forfeits that deal's performance). Recorded once, never edited (I1)."""
 
     _name = "crm.attribution.violation"
+    _inherit = ["crm.attribution.guard"]
     _description = "Reception Violation"
     _order = "date desc, id desc"
+    _attribution_guarded = {"team_id": "read", "user_id": "read", "lead_id": "read"}
+    _attribution_texts = {"note": True}
+    _attribution_selections = ("kind",)
 
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
     team_id = fields.Many2one("crm.team", string="Sales Office", required=True, index=True)
@@ -37,6 +41,7 @@ class CrmAttributionViolation(models.Model):
         string="Customer",
         index="btree_not_null",
         ondelete="set null",
+        groups="sales_team.group_sale_manager",
         help="The customer concerned (a quarrel forfeits that deal's performance).",
     )
     forfeits = fields.Boolean(
@@ -71,9 +76,25 @@ class CrmAttributionViolation(models.Model):
         for vals in vals_list:
             vals.pop("recorded_by_id", None)
             vals.pop("date", None)
-            if vals.get("amount", 0) < 0:
-                raise UserError(self.env._("The amount of a violation is 0 or more (B11)."))
-        return super().create(vals_list)
+            amount = vals.get("amount", 0)
+            if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= 10**7:
+                raise UserError(
+                    self.env._("The amount of a violation is a whole number, 0 or more (B11).")
+                )
+        violations = super().create(vals_list)
+        for violation in violations:
+            if violation.user_id not in violation.team_id.sudo().crm_team_member_ids.user_id:
+                raise UserError(
+                    self.env._(
+                        "%(user)s is not a salesperson of %(team)s (B11).",
+                        user=violation.user_id.name,
+                        team=violation.team_id.name,
+                    )
+                )
+        return violations
+
+    def copy(self, default=None):
+        raise UserError(self.env._("A recorded violation cannot be copied (I1, B11)."))
 
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(self.env._("A recorded violation cannot be changed (I1, B11)."))

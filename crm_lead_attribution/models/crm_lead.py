@@ -346,20 +346,6 @@ class CrmLead(models.Model):
             lead.duplicate_lead_ids = readable
             lead.duplicate_lead_count = len(readable)
 
-    def message_subscribe(self, partner_ids=None, subtype_ids=None):
-        # F3: the followers of a lead are listed with their names: nobody
-        # makes a contact they may not read follow a lead
-        self._attribution_check_partners(partner_ids)
-        return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
-
-    def message_post(self, **kwargs):
-        self._attribution_check_partners(kwargs.get("partner_ids"))
-        return super().message_post(**kwargs)
-
-    def _attribution_check_partners(self, partner_ids):
-        if partner_ids and not self.env.su:
-            self.env["res.partner"].browse(partner_ids).exists().check_access("read")
-
     def _sort_by_confidence_level(self, reverse=False):
         # A2: a merge keeps the registered customer's lead (the head is the
         # first when reversed), so its identity and ledger stay attached.

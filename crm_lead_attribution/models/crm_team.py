@@ -174,6 +174,12 @@ class CrmTeam(models.Model):
             lambda rotation: rot.hand_off(rotation, from_user.id), at, lead=lead
         )
 
+    def _attribution_walk_in_by(self, user, at=None, lead=None):
+        """B1: a salesperson registered a new walk-in themselves."""
+        return self._attribution_decide_rotation(
+            lambda rotation: rot.walk_in_by(rotation, user.id), at, lead=lead
+        )
+
     def _attribution_override_turn(self, user, note, at=None):
         """The manager gives this walk-in to ``user``, with a reason."""
         if not self.env.user.has_group(MANAGER_GROUP):

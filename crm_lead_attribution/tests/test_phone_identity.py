@@ -127,7 +127,9 @@ class TestPhoneIdentity(AttributionCase):
             # ... but the old number led to them only for the protection it was changed in
             self.assertEqual(self.desk(self.carol, "王五", "13800138000").outcome, "new")
         self.assertEqual(lead.user_id, self.alice)
-        with self.assertRefused(ValidationError, "already the phone of another customer"):
+        with self.assertRefused(
+            ValidationError, "already the phone of another registered customer"
+        ):
             lead.phone = "13900139000"
         with self.assertRefused(ValidationError, "must keep a phone number"):
             lead.phone = False

@@ -4,9 +4,12 @@ the entry point they used and checks the refusal and that nothing changed."""
 
 from datetime import timedelta
 
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from .common import DAY, T0, LifecycleCase, PoolCase
 
@@ -312,3 +315,171 @@ class TestDeskFormFoundOverRpc(LifecycleCase):
         with self.assertRaises(AccessError):
             wizard.with_user(self.bob).action_register()
         self.assertEqual(wizard.state, "draft")
+
+
+@tagged("post_install", "-at_install", "crm_lead_attribution")
+class TestSecondRoundOverRpc(PoolCase):
+    """The second round over RPC (F3, A2, B1, B11, I1)."""
+
+    def test_f3_notifications_tell_no_names_of_hidden_customers(self):
+        """Nobody messages or notifies a contact they may not read, on any
+        model, nor reads the notifications of one."""
+        event = (
+            self.env["calendar.event"]
+            .with_user(self.reception)
+            .create({"name": "x", "start": T0 + DAY, "stop": T0 + DAY + HOUR})
+        )
+        hidden = self.lead.partner_id  # a pool customer's contact
+        with self.assertRaises(AccessError):
+            event.with_user(self.reception).message_post(body="x", partner_ids=hidden.ids)
+        own = self.register("李四", "13900139000", self.bob)
+        with self.assertRaises(AccessError):
+            own.with_user(self.bob).message_notify(body="x", partner_ids=hidden.ids)
+        with self.assertRaises(AccessError):
+            own.with_user(self.bob).message_subscribe(partner_ids=[str(hidden.id)])
+        self.assertFalse(
+            self.env["mail.notification"]
+            .with_user(self.bob)
+            .search([("res_partner_id", "=", hidden.id)])
+        )
+
+    def test_f3_string_ids_do_not_pass_the_guard(self):
+        """The ORM takes "51" for 51: so does the guard."""
+        with self.assertRaises(AccessError):
+            self.env["crm.lead"].with_user(self.bob).create(
+                {"name": "x", "partner_id": str(self.lead.partner_id.id)}
+            )
+        with self.assertRaises(AccessError):
+            self.env["crm.attribution.register"].with_user(self.bob).create(
+                {"lead_hint_id": str(self.lead.id)}
+            )
+        with self.assertRaises(ValidationError):
+            self.env["crm.lead"].with_user(self.bob).create({"name": "x", "partner_id": "x1"})
+
+    def test_a2_a_phone_change_is_no_oracle(self):
+        """The refusal does not say whose a number is, and a number written on
+        several of one's own leads at once is refused before any is tried."""
+        first = self.register("李四", "13900139000", self.bob)
+        second = self.register("王五", "13600136000", self.bob)
+        with self.assertRefused(ValidationError, "give each its own"):
+            (first | second).with_user(self.bob).write({"phone": "13711112222"})
+        with self.assertRaises(ValidationError) as refusal:
+            first.with_user(self.bob).write({"phone": "13800138000"})  # the pool customer's
+        self.assertNotIn("nobody", str(refusal.exception))
+        self.assertIn("another registered customer", str(refusal.exception))
+
+    def test_f3_the_activity_report_shows_no_pool_customer(self):
+        rows = (
+            self.env["crm.activity.report"]
+            .with_user(self.bob)
+            .search([("lead_id", "=", self.lead.id)])
+        )
+        self.assertFalse(rows)
+
+    def test_f3_an_unassigned_lead_on_a_hidden_contact_is_hidden(self):
+        lead = self.root["crm.lead"].create(
+            {"name": "Inbound", "partner_id": self.lead.partner_id.id, "user_id": False}
+        )
+        self.assertFalse(self.env["crm.lead"].with_user(self.bob).search([("id", "=", lead.id)]))
+
+    def test_f3_a_child_contact_does_not_show_its_hidden_parent(self):
+        child = self.root["res.partner"].create(
+            {"name": "张太太", "parent_id": self.lead.partner_id.id}
+        )
+        for user in (self.bob, self.reception):
+            self.assertFalse(
+                self.env["res.partner"].with_user(user).search([("id", "=", child.id)]),
+                user.name,
+            )
+
+    def test_f3_a_preview_is_the_same_whatever_the_customers_team_policy(self):
+        """The pool customer's team has its own policy: a salesperson's preview
+        of its phone still equals that of a new phone."""
+        self.team.write({"attribution_override": True, "attribution_visit_days": 12})
+        other = self.env["crm.team"].create({"name": "Other Office"})
+        other.crm_team_member_ids = [Command.create({"user_id": self.carol.id})]
+        Desk = self.env["crm.attribution.desk"].with_user(self.bob)
+        with self.at(T0 + 10 * DAY + HOUR):
+            pool, _lead = Desk._preview("张三", "13800138000", "visit", self.carol)
+            new, _lead = Desk._preview("张三", "13811112222", "visit", self.carol)
+        self.assertEqual(
+            (pool.outcome, pool.customer.protected_until, pool.reason),
+            (new.outcome, new.customer.protected_until, new.reason),
+        )
+
+
+@tagged("post_install", "-at_install", "crm_lead_attribution")
+class TestRotationRoundOverRpc(LifecycleCase):
+    """B1 / B11: the rotation cannot be bent through the desk's dialog."""
+
+    def setUp(self):
+        super().setUp()
+        self.company.attribution_rotation_advance = "never"
+        for seat, user in enumerate((self.alice, self.bob, self.carol), start=1):
+            self.team.crm_team_member_ids.filtered(lambda m, u=user: m.user_id == u).write(
+                {"attribution_seat": seat}
+            )
+
+    def test_b1_a_salesperson_runs_no_rotation_through_the_dialog(self):
+        """A salesperson's dialog with a sales office set moves nobody's turn,
+        and a registered dialog records nothing again."""
+        self.register("赵丽", "13955550102", self.alice)
+        Turn = self.root["crm.attribution.turn"]
+        wizard = (
+            self.env["crm.attribution.register"]
+            .with_user(self.bob)
+            .create(
+                {
+                    "kind": "visit",
+                    "receiver_id": self.bob.id,
+                    "name": "赵丽",
+                    "phone": "13955550102",
+                    "team_id": self.team.id,
+                }
+            )
+        )
+        with self.at(T0 + HOUR):
+            wizard.action_register()
+            entries = len(self.ledger(self.lead_of("13955550102")))
+            wizard.action_register()
+        self.assertEqual(len(self.ledger(self.lead_of("13955550102"))), entries)
+        self.assertFalse(Turn.search([("team_id", "=", self.team.id)]))
+
+    def test_b1_a_walk_in_registered_out_of_turn_is_recorded(self):
+        """Bob registers a new walk-in himself while it is Alice's turn: it is
+        his reception, counted, and recorded as out of turn."""
+        with self.at(T0):
+            self.desk(self.bob, "钱七", "13500135000", receiver=self.bob)
+        turn = self.root["crm.attribution.turn"].search([("team_id", "=", self.team.id)])
+        self.assertEqual((turn.event, turn.user_id, turn.counted), ("out_of_turn", self.bob, True))
+        with self.at(T0):
+            self.desk(self.alice, "孙八", "13400134000", receiver=self.alice)
+        taken = self.root["crm.attribution.turn"].search([("event", "=", "taken")])
+        self.assertEqual(taken.user_id, self.alice)  # it was her turn: she took it
+
+    def test_b11_violations_bad_input_and_copy(self):
+        Violation = self.env["crm.attribution.violation"].with_user(self.manager)
+        values = {"team_id": self.team.id, "user_id": self.bob.id, "kind": "drop", "note": "x"}
+        with self.assertRefused(ValidationError, "is not a choice"):
+            Violation.create(dict(values, kind="bogus"))
+        with self.assertRefused(ValidationError, "cannot be empty"):
+            Violation.create(dict(values, note="  "))
+        with self.assertRefused(UserError, "whole number"):
+            Violation.create(dict(values, amount=10**12))
+        with self.assertRefused(UserError, "is not a salesperson of"):
+            Violation.create(dict(values, user_id=self.reception.id))
+        violation = Violation.create(values)
+        with self.assertRefused(UserError, "cannot be copied"):
+            violation.copy()
+        with self.assertRaises(AccessError):
+            violation.with_user(self.bob).read(["lead_id"])
+
+    def test_i1_turns_stay_with_their_sales_office(self):
+        with self.at(T0):
+            self.team.with_user(self.reception).action_attribution_receive_next()
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.team.with_user(self.manager).unlink()

@@ -57,6 +57,7 @@ RETURNING = "returning"  # the owner received a returning customer (B3)
 HELPER = "helper"  # a colleague received for the owner (B5-B8, B10)
 HANDOFF = "handoff"  # handed to the next in rotation (B9)
 OVERRIDE = "override"  # the manager gave the turn to someone else
+OUT_OF_TURN = "out_of_turn"  # a salesperson registered a walk-in themselves, not their turn
 STATUS = "status"  # a status change
 TURN_EVENT_LABELS = {
     TAKEN: _lt("Turn Taken"),
@@ -68,6 +69,7 @@ TURN_EVENT_LABELS = {
     HELPER: _lt("Helper Reception"),
     HANDOFF: _lt("Handed to the Next"),
     OVERRIDE: _lt("Turn Overridden"),
+    OUT_OF_TURN: _lt("Received Out of Turn"),
     STATUS: _lt("Status Change"),
 }
 TURN_EVENTS = tuple(TURN_EVENT_LABELS)
@@ -274,6 +276,10 @@ _HANDOFF = _lt(
 )
 _OVERRIDE = _lt("The sales manager gave this turn to %(user)s: %(note)s")
 _OWED = _lt("%(user)s is owed a make-up turn, usable today only (B4, B10).")
+_OUT_OF_TURN_REASON = _lt(
+    "%(user)s registered a walk-in themselves while it was not their turn: the reception "
+    "counts for them and is recorded for the sales manager (B1, B11)."
+)
 _LAPSED = _lt("The make-up turn owed to %(user)s was not used today: it lapses (B4).")
 _STATUS = _lt("%(user)s is now %(status)s.")
 
@@ -540,6 +546,22 @@ def override(rotation, user_id, note):
     unchanged, the reception counts for ``user_id``."""
     rotation = _receives(rotation, user_id, True)
     turn = Turn(OVERRIDE, user_id, _reason("B1", _OVERRIDE, user=user_id, note=note), counted=True)
+    return Outcome(user_id, rotation, (turn,))
+
+
+def walk_in_by(rotation, user_id):
+    """B1: a salesperson registers a new walk-in themselves: their turn if
+    it is theirs; otherwise the reception is theirs all the same (they
+    received the visitor), counted, and recorded as out of turn, the order
+    unchanged (the manager judges it, B11)."""
+    if rotation.member(user_id) is None:
+        return Outcome(user_id, rotation, ())
+    if _is_next(rotation, user_id):
+        return take_turn(rotation)
+    rotation = _receives(rotation, user_id, True)
+    turn = Turn(
+        OUT_OF_TURN, user_id, _reason("B1", _OUT_OF_TURN_REASON, user=user_id), counted=True
+    )
     return Outcome(user_id, rotation, (turn,))
 
 

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..const import OUTCOMES, REGISTRATION_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
 from ..tools import registration_policy as rp
@@ -191,8 +191,12 @@ class CrmAttributionRegister(models.TransientModel):
             wizard.update(values)
 
     def action_register(self):
-        """Save the registration and show its outcome."""
+        """Save the registration and show its outcome. A dialog registered
+        already shows what it recorded and records nothing again (a desk that
+        clicks twice, a client that retries)."""
         self.ensure_one()
+        if self.state == "done":
+            return self._reopen()
         decision, lead = self.env["crm.attribution.desk"]._register_customer(
             self.name,
             self.phone,
@@ -222,22 +226,47 @@ class CrmAttributionRegister(models.TransientModel):
         return self._reopen()
 
     def _rotate(self, decision, lead):
-        """B3-B8: a returning visitor at a desk that runs a rotation: who
-        receives them now (the owner or a helper) and how the turns move."""
-        if not (self.team_id and decision.outcome == v.RETURNING and self.kind == v.VISIT):
+        """The reception rotation after a visit (B1, B3-B8): a returning
+        visitor at the desk of a sales office goes to the owner or a helper;
+        a walk-in a salesperson registered for themselves takes their turn,
+        or is recorded as received out of turn."""
+        if self.kind != v.VISIT:
             return {}
-        if self.rotation_receiver_id:  # the walk-in took a turn at the door already
+        user = self.env.user
+        try:
+            if user._attribution_registers_for_others():
+                outcome = self._rotate_at_desk(decision, lead)
+            else:
+                outcome = self._rotate_self_registered(decision, lead)
+        except UserError as nobody:  # nobody free: the visit is registered all the same
+            return {"rotation_rule": "B1", "rotation_reason": str(nobody.args[0])}
+        if not outcome:
             return {}
-        owner = self.env["res.users"].browse(decision.customer.owner_id)
-        outcome = self.team_id._attribution_receive_returning(
-            owner, closed=decision.customer.state == v.LOCKED, lead=lead.sudo()
-        )
         turn = rot.main_turn(outcome)
         return {
             "rotation_user_id": outcome.receiver_id,
             "rotation_rule": turn.reason.rule,
             "rotation_reason": self.env["crm.attribution.ledger"]._attribution_render(turn.reason),
         }
+
+    def _rotate_at_desk(self, decision, lead):
+        """B3-B8: who receives a returning visitor at the desk's sales office."""
+        if not self.team_id or decision.outcome != v.RETURNING or self.rotation_receiver_id:
+            return None  # no rotation here, or the walk-in took a turn at the door
+        owner = self.env["res.users"].browse(decision.customer.owner_id)
+        return self.team_id._attribution_receive_returning(
+            owner, closed=decision.customer.state == v.LOCKED, lead=lead.sudo()
+        )
+
+    def _rotate_self_registered(self, decision, lead):
+        """B1: a salesperson registering a new walk-in for themselves takes
+        their turn in their sales office's rotation, or, out of turn, is
+        recorded as such (and counted)."""
+        user = self.env.user
+        team = user.sudo().sale_team_id
+        if decision.outcome == v.RETURNING or decision.owner_id != user.id or not team:
+            return None
+        return team._attribution_walk_in_by(user, lead=lead.sudo())
 
     def action_register_another(self):
         """A fresh desk for the next customer, keeping receiver and kind."""
