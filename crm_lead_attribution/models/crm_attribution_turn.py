@@ -68,7 +68,7 @@ class CrmAttributionTurn(models.Model):
             raise UserError(self.env._("Rotation turns are recorded by the rotation only (I1)."))
         return super().create(vals_list)
 
-    def copy(self, default=None):
+    def copy(self, default=None):  # pylint: disable=method-required-super
         raise UserError(self.env._("Rotation turns cannot be copied (I1)."))
 
     def write(self, vals):  # pylint: disable=method-required-super

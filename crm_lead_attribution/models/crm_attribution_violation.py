@@ -93,7 +93,7 @@ class CrmAttributionViolation(models.Model):
                 )
         return violations
 
-    def copy(self, default=None):
+    def copy(self, default=None):  # pylint: disable=method-required-super
         raise UserError(self.env._("A recorded violation cannot be copied (I1, B11)."))
 
     def write(self, vals):  # pylint: disable=method-required-super
