@@ -102,6 +102,16 @@ class CrmAttributionIdentity(models.Model):
         return self.sudo().browse(row[0] if row else [])
 
     @api.model
+    def _refuse_shared(self, leads):
+        """A2: one number is one customer. Writing a number on several
+        registered customers at once is refused before any is tried, so that
+        the refusal tells nothing of whose the number is."""
+        if len(leads.filtered("attribution_state")) > 1:
+            raise ValidationError(
+                self.env._("One phone number identifies one customer: give each its own (A2).")
+            )
+
+    @api.model
     def _sync(self, leads, at=None):
         """Keep the identities in step with the registered phones of ``leads``:
         a new number identifies the customer, the former one still does for
@@ -110,13 +120,9 @@ class CrmAttributionIdentity(models.Model):
         at = at or self.env["crm.lead"]._attribution_now()
         Identity = self.sudo()
         Desk = self.env["crm.attribution.desk"]
-        phones = [lead.phone and rp.clean_phone(lead.phone) for lead in leads]
-        if len(leads) > 1 and len(set(phones)) < len(phones):
-            # one number is one customer: refused before any is tried, so that
-            # writing a number on several leads at once tells nothing of it
-            raise ValidationError(
-                self.env._("One phone number identifies one customer: give each its own (A2).")
-            )
+        phones = [rp.clean_phone(lead.phone) for lead in leads if lead.phone]
+        if len(set(phones)) < len(phones):
+            self._refuse_shared(leads)
         for lead in leads:
             company = lead.company_id or self.env.company
             if not lead.phone:

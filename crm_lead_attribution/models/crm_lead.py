@@ -359,6 +359,8 @@ class CrmLead(models.Model):
     def write(self, vals):
         if not self._attribution_trusted():
             self._attribution_check_write(vals)
+        if vals.get("phone"):
+            self.env["crm.attribution.identity"]._refuse_shared(self)
         watched = self._attribution_watch(vals)
         result = super().write(vals)
         if watched:

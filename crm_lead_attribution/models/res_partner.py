@@ -57,6 +57,8 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._attribution_check_change()
+        if vals.get("phone") or vals.get("mobile"):
+            self.env["crm.attribution.identity"]._refuse_shared(self._attribution_leads())
         result = super().write(vals)
         if {"phone", "mobile"}.intersection(vals):
             # A2: the customer's lead takes the contact's new phone (crm's

@@ -37,9 +37,10 @@ class TestFirstDeal(LifecycleCase):
         self.sweep_all(T0 + 50 * DAY)
         self.assertEqual((lead.attribution_state, lead.attribution_release_rule), ("pool", "E8"))
 
-    @users("cla_bob")
+    @users("cla_manager")
     def test_e8_someone_elses_deal_does_not_take_the_customer(self):
-        """E8: Bob closing a deal of Alice's protected customer moves nothing."""
+        """E8: a deal of Bob's on Alice's protected customer, won (the manager
+        records it: Bob does not see Alice's customer, F3), moves nothing."""
         self.company.write({"attribution_first_deal": True})
         lead = self.register("张三", "13800138000", self.alice)
         deal = self.root["crm.lead"].create(

@@ -37,6 +37,7 @@ class RotationCase(AttributionCase):
             self.member(user).with_user(self.reception).action_attribution_available()
 
     def turns(self, **domain):
+        domain = dict(domain, team_id=self.team.id)  # demo data has turns of its own
         return self.env["crm.attribution.turn"].search(
             [(key, "=", value) for key, value in domain.items()], order="id"
         )

@@ -454,7 +454,9 @@ class TestRotationRoundOverRpc(LifecycleCase):
         self.assertEqual((turn.event, turn.user_id, turn.counted), ("out_of_turn", self.bob, True))
         with self.at(T0):
             self.desk(self.alice, "孙八", "13400134000", receiver=self.alice)
-        taken = self.root["crm.attribution.turn"].search([("event", "=", "taken")])
+        taken = self.root["crm.attribution.turn"].search(
+            [("team_id", "=", self.team.id), ("event", "=", "taken")]
+        )
         self.assertEqual(taken.user_id, self.alice)  # it was her turn: she took it
 
     def test_b11_violations_bad_input_and_copy(self):
