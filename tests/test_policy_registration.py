@@ -271,3 +271,40 @@ def test_days_left_rounds_up_and_stops_at_zero():
     assert rp.days_left(T0, T0) == 0
     assert rp.days_left(T0, T0 + timedelta(days=1)) == 0
     assert rp.days_left(None, T0) == 0
+
+
+# -- B9 ----------------------------------------------------------------------
+
+
+def test_b9_hand_off_the_next_in_rotation_owns_the_same_visit():
+    """B9: the new walk-in handed on for a language barrier belongs to the
+    next in rotation, with the protection of the same visit."""
+    new = register(v.VISIT, ALICE, T0).customer
+    later = T0 + timedelta(minutes=5)
+    customer, reason = rp.decide_hand_off(new, ALICE, BOB, later)
+    assert (customer.owner_id, customer.first_receiver_id, customer.owner_since) == (
+        BOB,
+        BOB,
+        later,
+    )
+    assert customer.protected_until == new.protected_until
+    assert customer.state == v.PROTECTED
+    assert reason.rule == "B9"
+    assert reason.args["from"] == v.UserRef(ALICE)
+
+
+@pytest.mark.parametrize("case", ["other_owner", "call", "closed", "same"])
+def test_b9_hand_off_only_a_new_walk_in_of_the_receiver(case):
+    new = register(v.VISIT, ALICE, T0).customer
+    known, from_id, to_id = new, ALICE, BOB
+    if case == "other_owner":
+        from_id = CAROL
+    elif case == "call":
+        known = register(v.CALL, ALICE, T0).customer
+    elif case == "closed":
+        known, _reason = rp.decide_close(new, ALICE, T0, POLICY)
+    else:
+        to_id = ALICE
+    with pytest.raises(v.Refusal) as refusal:
+        rp.decide_hand_off(known, from_id, to_id, T0)
+    assert refusal.value.reason.rule == "B9"

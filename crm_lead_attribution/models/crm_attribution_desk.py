@@ -468,6 +468,73 @@ class CrmAttributionDesk(models.AbstractModel):
         lead.message_post(body=Markup("<br/>").join(lines), subtype_xmlid="mail.mt_note")
 
     # ------------------------------------------------------------------
+    # A buyer's friends (B10)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _buyer(self, phone):
+        """B10: the closed customer (a buyer) with this phone, whose owner owns
+        the friends they bring; the desk's lookup, refused to salespeople (it
+        would tell them who owns a number)."""
+        if not self.env.user._attribution_registers_for_others():
+            raise UserError(
+                self.env._("The reception desk registers the friends a buyer brings (B10).")
+            )
+        company = self.env.company
+        phone_e164, international = self._parse_phone(phone, company)
+        lead = self._find_customer(company, phone_e164)
+        if lead.attribution_state != v.LOCKED or not lead.user_id:
+            raise ValidationError(
+                self.env._(
+                    "%(phone)s is not the phone of a buyer (a customer with a closed deal and "
+                    "an owner): register the visitor as a new or returning customer (B10).",
+                    phone=international,
+                )
+            )
+        return lead
+
+    # ------------------------------------------------------------------
+    # The rotation's hand-off (B9)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hand_off(self, lead, to_user, at):
+        """B9: the new walk-in ``lead`` goes to ``to_user``, next in rotation,
+        who owns it from now on: the first follow-up (E2) with it, the first
+        receiver's activities and following dropped, the ledger told."""
+        lead = lead.sudo().with_context(active_test=False)
+        lead._attribution_lock()
+        known = lead._attribution_customer()
+        if known is None:
+            raise UserError(self.env._("This lead is not a registered customer."))
+        lead._attribution_check_salesperson(to_user)
+        try:
+            customer, reason = rp.decide_hand_off(known, known.owner_id, to_user.id, at)
+        except v.Refusal as refusal:
+            raise UserError(lead._attribution_render(refusal.reason)) from refusal
+        lead._attribution_write(lead._attribution_values(customer, reason, at))
+        lead._attribution_drop_activities(known.owner_id)
+        lead._attribution_unfollow(known.owner_id)
+        if lead.attribution_first_follow_up_due:
+            lead._attribution_schedule_first_follow_up(lead.attribution_first_follow_up_due)
+        lead._attribution_log(
+            "ownership",
+            reason,
+            at,
+            actor_id=self.env.uid,
+            receiver_id=to_user.id,
+            previous_owner_id=known.owner_id,
+            ownership_changed=True,
+        )
+        lead.message_post(
+            body=self.env._(
+                "%(rule)s: %(reason)s", rule=reason.rule, reason=lead._attribution_render(reason)
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return customer, reason
+
+    # ------------------------------------------------------------------
     # DEMO
     # ------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ salespeople and the manager, with fixed dates."""
 
 from datetime import timedelta
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import T0, AttributionCase
@@ -41,6 +41,20 @@ class RotationCase(AttributionCase):
         return self.env["crm.attribution.turn"].search(
             [(key, "=", value) for key, value in domain.items()], order="id"
         )
+
+    def walk_in_at_desk(self, name, phone):
+        """Reception presses *Receive Next Walk-in* and registers the visitor."""
+        action = self.team.with_user(self.reception).action_attribution_receive_next()
+        form = Form(
+            self.env["crm.attribution.register"]
+            .with_user(self.reception)
+            .with_context(**action["context"])
+        )
+        form.name = name
+        form.phone = phone
+        wizard = form.save()
+        wizard.action_register()
+        return wizard
 
     def returning_at_desk(self, name, phone, receiver=None):
         """Reception registers a returning visitor at the rotation desk."""
@@ -225,3 +239,125 @@ class TestViolations(RotationCase):
             [], ["amount:sum"], ["user_id", "date:month"], lazy=False
         )
         self.assertEqual(totals[0]["amount"], 300)
+
+
+class TestRotationHandOffAndFriends(RotationCase):
+    """B9 and B10 at the rotation desk, as reception."""
+
+    def test_b9_language_barrier_the_next_in_rotation_becomes_the_owner(self):
+        with self.at(T0):
+            wizard = self.walk_in_at_desk("John Smith", "13800138000")
+            self.assertEqual((wizard.outcome, wizard.owner_id), ("new", self.alice))
+        with self.at(T0 + timedelta(minutes=5)):
+            wizard.action_hand_off()
+        lead = self.lead_of("13800138000")
+        self.assertEqual((lead.user_id, lead.attribution_first_receiver_id), (self.bob, self.bob))
+        self.assertEqual(lead.attribution_rule, "B9")
+        self.assertEqual(lead.attribution_protected_until, T0 + timedelta(days=10))
+        self.assertEqual((wizard.owner_id, wizard.rule), (self.bob, "B9"))
+        self.assertEqual((wizard.rotation_user_id, wizard.rotation_rule), (self.bob, "B9"))
+        entry = self.ledger(lead)[-1]
+        self.assertEqual((entry.rule, entry.previous_owner_id), ("B9", self.alice))
+        # the first follow-up is Bob's now, and Alice no longer follows the customer
+        self.assertEqual(lead.activity_ids.user_id, self.bob)
+        self.assertNotIn(self.alice.partner_id, lead.message_partner_ids)
+        # Alice keeps the reception count; Bob's hand-off is not counted
+        with self.at(T0 + timedelta(minutes=5)):
+            counts = {m.user_id: m.attribution_count_today for m in self.team.crm_team_member_ids}
+        self.assertEqual((counts[self.alice], counts[self.bob]), (1, 0))
+        self.assertEqual(self.turns(event="handoff").user_id, self.bob)
+        with self.assertRefused(UserError, "once"):
+            wizard.action_hand_off()
+
+    def test_b9_only_the_desk_hands_off_and_only_a_new_walk_in(self):
+        with self.at(T0 - timedelta(days=1)):
+            self.desk(self.reception, "张三", "13800138000", receiver=self.carol)
+        with self.at(T0):
+            returning = self.returning_at_desk("张三", "13800138000")
+            with self.assertRefused(UserError, "new walk-in"):
+                returning.action_hand_off()
+            wizard = self.walk_in_at_desk("李四", "13900139000")
+        with self.assertRaises(AccessError):  # another user's dialog
+            wizard.with_user(self.alice).action_hand_off()
+        with self.assertRefused(UserError, "reception desk or a sales manager"):
+            self.desk(self.alice, "王五", "13700137000", receiver=self.alice).action_hand_off()
+        self.assertEqual(self.lead_of("13900139000").user_id, self.alice)
+
+    def test_b10_a_buyers_friends_belong_to_the_buyers_owner(self):
+        with self.at(T0 - timedelta(days=3)):
+            self.desk(self.reception, "张三", "13800138000", receiver=self.bob)
+            buyer = self.lead_of("13800138000")
+            buyer.with_user(self.bob).action_set_won()
+        with self.at(T0):
+            action = self.team.with_user(self.reception).action_attribution_returning()
+            form = Form(
+                self.env["crm.attribution.register"]
+                .with_user(self.reception)
+                .with_context(**action["context"])
+            )
+            form.buyer_phone = "138 0013 8000"
+            self.assertEqual(form.receiver_id, self.bob)
+            form.name = "张三的朋友"
+            form.phone = "13900139000"
+            wizard = form.save()
+            wizard.action_register()
+        friend = self.lead_of("13900139000")
+        self.assertEqual((wizard.outcome, friend.user_id), ("new", self.bob))
+        self.assertEqual(friend.partner_id.attribution_referrer_id, buyer.partner_id)
+        self.assertEqual((wizard.rotation_user_id, wizard.rotation_rule), (self.bob, "B10"))
+        turn = self.turns(event="returning")
+        self.assertEqual((turn.user_id, turn.rule, turn.counted), (self.bob, "B10", True))
+        self.assertFalse(self.turns(event="taken"), "no turn used")
+
+    def test_b10_the_owner_away_the_last_in_rotation_receives_uncounted(self):
+        with self.at(T0 - timedelta(days=3)):
+            self.desk(self.reception, "张三", "13800138000", receiver=self.alice)
+            self.lead_of("13800138000").with_user(self.alice).action_set_won()
+        with self.at(T0):
+            self.member(self.alice).with_user(self.alice).action_attribution_off()
+            action = self.team.with_user(self.reception).action_attribution_returning()
+            form = Form(
+                self.env["crm.attribution.register"]
+                .with_user(self.reception)
+                .with_context(**action["context"])
+            )
+            form.buyer_phone = "13800138000"
+            form.name = "张三的朋友"
+            form.phone = "13900139000"
+            wizard = form.save()
+            wizard.action_register()
+        self.assertEqual(self.lead_of("13900139000").user_id, self.alice)
+        helper = self.turns(event="helper")
+        self.assertEqual(
+            (helper.user_id, helper.owner_id, helper.rule, helper.counted),
+            (self.carol, self.alice, "B10", False),
+        )
+
+    def test_b10_not_a_buyer_and_not_for_salespeople(self):
+        with self.at(T0 - timedelta(days=3)):
+            self.desk(self.reception, "张三", "13800138000", receiver=self.bob)  # not closed
+        Register = self.env["crm.attribution.register"]
+        with self.at(T0):
+            wizard = Register.with_user(self.reception).create(
+                {
+                    "team_id": self.team.id,
+                    "receiver_id": self.carol.id,
+                    "name": "朋友",
+                    "phone": "13900139000",
+                    "buyer_phone": "13800138000",
+                }
+            )
+            with self.assertRefused(ValidationError, "is not the phone of a buyer"):
+                wizard.action_register()
+            spy = Register.with_user(self.alice).create(
+                {
+                    "team_id": self.team.id,
+                    "receiver_id": self.alice.id,
+                    "name": "朋友",
+                    "phone": "13900139000",
+                    "buyer_phone": "13800138000",
+                }
+            )
+            with self.assertRefused(UserError, "reception desk registers the friends"):
+                spy.action_register()
+        self.assertFalse(self.lead_of("13900139000"))

@@ -38,6 +38,7 @@ from .vocabulary import (
     Label,
     Reason,
     Refusal,
+    UserRef,
     _lt,
 )
 
@@ -461,6 +462,42 @@ def decide_reopen(known, at, policy, lost=False):
     until = extended_deadline(policy, replace(known, protected_until=None), at)
     customer = replace(known, state=PROTECTED, protected_until=until)
     return customer, Reason("E7", _LOST_REASON if lost else _UNLOCK_REASON, {"until": until})
+
+
+# ---------------------------------------------------------------------------
+# A language barrier at the door (B9)
+# ---------------------------------------------------------------------------
+
+_HAND_OFF_REASON = _lt(
+    "Language barrier: %(from)s handed the visitor to %(user)s, next in rotation, who owns "
+    "the customer from now on, protected until %(until)s (B9)."
+)
+_HAND_OFF_REFUSED = _lt(
+    "Only a new visitor just received can be handed to the next in rotation: this customer "
+    "is not a new walk-in held by %(from)s (B9)."
+)
+
+
+def decide_hand_off(known, from_id, to_id, at):
+    """B9: the receiver of a new walk-in cannot serve the visitor (language)
+    and hands them to the next in rotation, who becomes the owner as if they
+    had received them first: the same protection period, from the same visit,
+    with its first follow-up due; the first receiver keeps only the count.
+
+    :return: ``(Customer, Reason)``; raises ``Refusal`` for anything but a new
+        visitor received by ``from_id``.
+    """
+    if (
+        known.state != PROTECTED
+        or known.owner_id != from_id
+        or known.first_receiver_id != from_id
+        or known.ownership_kind != VISIT
+        or from_id == to_id
+    ):
+        raise Refusal(Reason("B9", _HAND_OFF_REFUSED, {"from": UserRef(from_id)}))
+    customer = replace(known, owner_id=to_id, first_receiver_id=to_id, owner_since=at)
+    args = {"from": UserRef(from_id), "user": UserRef(to_id), "until": known.protected_until}
+    return customer, Reason("B9", _HAND_OFF_REASON, args)
 
 
 # ---------------------------------------------------------------------------

@@ -66,6 +66,11 @@ class CrmAttributionRegister(models.TransientModel):
         help="B3: the salesperson the customer named or described, kept as evidence.",
     )
     note = fields.Text()
+    buyer_phone = fields.Char(
+        string="Friends of the Buyer",
+        help="B10: the phone of the buyer (a customer with a closed deal) who brought these "
+        "visitors: the buyer's owner owns them, present or not.",
+    )
     lead_hint_id = fields.Many2one("crm.lead", readonly=True)
     team_id = fields.Many2one(
         "crm.team",
@@ -141,7 +146,7 @@ class CrmAttributionRegister(models.TransientModel):
         """A3 / A4: the kind and the channel are among the known ones (a
         clear message instead of the ORM's bare error on a bad selection); the
         name and phone typed lose the control characters that cannot be saved."""
-        for fname in ("name", "phone"):
+        for fname in ("name", "phone", "buyer_phone"):
             if isinstance(vals.get(fname), str):
                 vals[fname] = rp.printable(vals[fname])
         problems = []
@@ -159,6 +164,23 @@ class CrmAttributionRegister(models.TransientModel):
     def _compute_source_channel(self):
         for wizard in self:
             wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL.get(wizard.kind, "other")
+
+    @api.onchange("buyer_phone")
+    def _onchange_buyer_phone(self):
+        """B10: the buyer's owner receives the friends (owns them)."""
+        if self.buyer_phone:
+            try:
+                self.receiver_id = self._buyer_owner()
+            except (UserError, ValidationError) as error:
+                return {
+                    "warning": {"title": self.env._("Friends of a Buyer"), "message": error.args[0]}
+                }
+        return None
+
+    def _buyer_owner(self):
+        """B10: the owner of the buyer whose phone the desk typed."""
+        buyer = self.env["crm.attribution.desk"]._buyer(self.buyer_phone)
+        return self.env["res.users"].browse(buyer.user_id.id)
 
     @api.depends("name", "phone", "kind", "receiver_id", "source_channel")
     def _compute_preview(self):
@@ -197,11 +219,13 @@ class CrmAttributionRegister(models.TransientModel):
         self.ensure_one()
         if self.state == "done":
             return self._reopen()
+        buyer = self._buyer_lead()
+        receiver = self.env["res.users"].browse(buyer.user_id.id) if buyer else self.receiver_id
         decision, lead = self.env["crm.attribution.desk"]._register_customer(
             self.name,
             self.phone,
             self.kind,
-            self.receiver_id,
+            receiver,
             source_channel=self.source_channel,
             note=self.note,
             named_user=self.named_user_id,
@@ -220,12 +244,69 @@ class CrmAttributionRegister(models.TransientModel):
                 "problem": False,
                 "result_lead_id": lead.id if lead.has_access("read") else False,
                 "customer_lead_id": lead.id,
-                **self._rotate(decision, lead),
+                "receiver_id": receiver.id,
+                **self._rotate(decision, lead, buyer),
             }
         )
         return self._reopen()
 
-    def _rotate(self, decision, lead):
+    def _buyer_lead(self):
+        """B10: the buyer who brought these visitors (a new walk-in at the
+        desk of a sales office), or an empty recordset."""
+        if not self.buyer_phone:
+            return self.env["crm.lead"]
+        if self.kind != v.VISIT or not self.team_id or self.rotation_receiver_id:
+            raise UserError(
+                self.env._(
+                    "A buyer's friends are registered as a visit at the rotation desk, with "
+                    "Returning Visitor, not in a turn of the rotation (B10)."
+                )
+            )
+        return self.env["crm.attribution.desk"]._buyer(self.buyer_phone)
+
+    def action_hand_off(self):
+        """B9: a language barrier: the receiver of this new walk-in hands the
+        visitor to the next in rotation, who becomes the owner; the first
+        receiver keeps the reception count."""
+        self.ensure_one()
+        self.team_id._attribution_check_desk()
+        wizard = self.sudo()
+        if not (
+            wizard.state == "done"
+            and wizard.outcome == v.NEW
+            and wizard.kind == v.VISIT
+            and wizard.team_id
+            and wizard.rotation_receiver_id
+            and wizard.rotation_rule != "B9"
+        ):
+            raise UserError(
+                self.env._(
+                    "Only a new walk-in received in turn at the rotation desk can be handed to "
+                    "the next in rotation, once (B9)."
+                )
+            )
+        lead = wizard.customer_lead_id
+        at = self.env["crm.lead"]._attribution_now()
+        outcome = self.team_id._attribution_hand_off(wizard.owner_id, at=at, lead=lead)
+        to_user = self.env["res.users"].browse(outcome.receiver_id)
+        customer, reason = self.env["crm.attribution.desk"]._hand_off(lead, to_user, at)
+        Ledger = self.env["crm.attribution.ledger"]
+        turn = rot.main_turn(outcome)
+        wizard.write(
+            {
+                "owner_id": customer.owner_id,
+                "owner_since": customer.owner_since,
+                "rule": reason.rule,
+                "reason": Ledger._attribution_render(reason),
+                "result_lead_id": lead.id if lead.with_env(self.env).has_access("read") else False,
+                "rotation_user_id": outcome.receiver_id,
+                "rotation_rule": turn.reason.rule,
+                "rotation_reason": Ledger._attribution_render(turn.reason),
+            }
+        )
+        return self._reopen()
+
+    def _rotate(self, decision, lead, buyer=None):
         """The reception rotation after a visit (B1, B3-B8): a returning
         visitor at the desk of a sales office goes to the owner or a helper;
         a walk-in a salesperson registered for themselves takes their turn,
@@ -234,7 +315,9 @@ class CrmAttributionRegister(models.TransientModel):
             return {}
         user = self.env.user
         try:
-            if user._attribution_registers_for_others():
+            if buyer and decision.outcome == v.NEW:
+                outcome = self._rotate_friends(buyer, lead)
+            elif user._attribution_registers_for_others():
                 outcome = self._rotate_at_desk(decision, lead)
             else:
                 outcome = self._rotate_self_registered(decision, lead)
@@ -257,6 +340,16 @@ class CrmAttributionRegister(models.TransientModel):
         return self.team_id._attribution_receive_returning(
             owner, closed=decision.customer.state == v.LOCKED, lead=lead.sudo()
         )
+
+    def _rotate_friends(self, buyer, lead):
+        """B10: a buyer's friends go to the buyer's owner, or, the owner away,
+        to the last in rotation for them; the chain of referrals starts at the
+        buyer (D1)."""
+        partner = lead.sudo().partner_id
+        if partner and not partner.attribution_referrer_id and partner != buyer.partner_id:
+            partner.attribution_referrer_id = buyer.partner_id
+        owner = self.env["res.users"].browse(buyer.user_id.id)
+        return self.team_id._attribution_receive_friends(owner, lead=lead.sudo())
 
     def _rotate_self_registered(self, decision, lead):
         """B1: a salesperson registering a new walk-in for themselves takes
