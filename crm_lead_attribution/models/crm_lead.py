@@ -66,6 +66,9 @@ class CrmLead(models.Model):
     attribution_source_channel = fields.Selection(
         SOURCE_CHANNELS,
         string="Source Channel",
+        # readonly like every protected field: the form (a new lead's form
+        # sends all its editable fields) must not send it back (I1)
+        readonly=True,
         copy=False,
         help="A4: how the customer first came to the company.",
     )
