@@ -140,6 +140,47 @@ class TestConcurrentRegistration(CommittedCase):
         self.assertIn("bad query", unexpected.output[0])
         self.assertIn("FOR NO KEY UPDATE", unexpected.output[0])
 
+    def test_issue_11_a_dialog_registered_by_two_transactions_at_once_records_one_visit(self):
+        """Issue 11: *Register* on the same dialog from two committed
+        transactions at once (a client retrying while the first call runs):
+        exactly one visit recorded, both told the recorded outcome."""
+        phone = "13800138126"
+        self.phones.add(phone)
+        with self.env_for(self.desk_id) as env:
+            wizard_id = (
+                env["crm.attribution.register"]
+                .create(
+                    {
+                        "kind": "visit",
+                        "receiver_id": self.sales_ids[0],
+                        "name": "王五",
+                        "phone": phone,
+                    }
+                )
+                .id
+            )
+
+        def register(env):
+            wizard = env["crm.attribution.register"].browse(wizard_id)
+            wizard.action_register()
+            return wizard.state, wizard.outcome, wizard.sudo().customer_lead_id.id
+
+        with mute_logger(*QUIET, CONTENTION):
+            results, attempts = self.race([(self.desk_id, register), (self.desk_id, register)])
+        self.assertEqual(results[0], results[1], "both were told the same recorded outcome")
+        # the second waited on the phone's claim, failed to serialize, and its
+        # retry found the dialog done
+        self.assertEqual(attempts, 3)
+        state, outcome, lead_id = results[0]
+        self.assertEqual((state, outcome), ("done", "new"))
+        lead_ids, partners, identities = self.customer(phone)
+        self.assertEqual((lead_ids, partners, identities), ([lead_id], 1, 1))
+        self.assertEqual(
+            [event for event, _rule, _owner in self.state(lead_id)["events"]],
+            ["registration"],
+            "one visit recorded",
+        )
+
 
 @tagged("post_install", "-at_install", "crm_lead_attribution")
 class TestConcurrentClaims(CommittedCase):
