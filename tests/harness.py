@@ -34,8 +34,9 @@ def odoo_status():
     return True, ""
 
 
-def addons_path():
-    """Odoo's own addons folder(s), ODOO_ADDONS_PATH if set, and this repository."""
+def odoo_addons_dirs():
+    """Odoo's own addons folder(s): beside the ``odoo`` package, and a
+    source checkout's ``addons/``; those that hold ``crm``."""
     probe = subprocess.run(
         [PYTHON, "-c", "import odoo, os; print(os.path.dirname(os.path.abspath(odoo.__file__)))"],
         cwd="/",
@@ -45,9 +46,13 @@ def addons_path():
     )
     odoo_dir = Path(probe.stdout.strip())
     candidates = (odoo_dir / "addons", odoo_dir.parent / "addons")
-    paths = [path for path in candidates if (path / "crm").is_dir()]
+    return [path for path in candidates if (path / "crm").is_dir()]
+
+
+def addons_path():
+    """Odoo's own addons folder(s), ODOO_ADDONS_PATH if set, and this repository."""
     extra = [Path(p) for p in os.environ.get("ODOO_ADDONS_PATH", "").split(",") if p]
-    return ",".join(str(path) for path in [*paths, *extra, ROOT])
+    return ",".join(str(path) for path in [*odoo_addons_dirs(), *extra, ROOT])
 
 
 def db_settings():

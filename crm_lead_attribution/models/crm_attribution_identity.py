@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..contention import execute_contended
 from ..tools import registration_policy as rp
 
 
@@ -67,11 +68,13 @@ class CrmAttributionIdentity(models.Model):
         identity already visible to this transaction holds the phone. A
         former number whose validity ended is taken over. A concurrent claim
         not yet visible to this transaction makes PostgreSQL raise a
-        serialization failure, which Odoo retries.
+        serialization failure, which Odoo retries (logged at INFO, not as a
+        bad query: ``contention.py``).
         """
         self.flush_model()
         params = {"company": company.id, "phone": phone}
-        self.env.cr.execute(
+        execute_contended(
+            self.env.cr,
             SQL(
                 """
                 UPDATE crm_attribution_identity
@@ -82,11 +85,12 @@ class CrmAttributionIdentity(models.Model):
                 """,
                 now=self.env["crm.lead"]._attribution_now(),
                 **params,
-            )
+            ),
         )
         row = self.env.cr.fetchone()
         if not row:
-            self.env.cr.execute(
+            execute_contended(
+                self.env.cr,
                 SQL(
                     """
                     INSERT INTO crm_attribution_identity (company_id, phone, replaced)
@@ -95,7 +99,7 @@ class CrmAttributionIdentity(models.Model):
                       RETURNING id
                     """,
                     **params,
-                )
+                ),
             )
             row = self.env.cr.fetchone()
         self.invalidate_model()

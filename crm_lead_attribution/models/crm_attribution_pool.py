@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import MANAGER_GROUP, OWNERSHIP_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
+from ..contention import execute_contended
 from ..tools import pool_policy as pp
 from ..tools import vocabulary as v
 
@@ -187,12 +188,13 @@ class CrmAttributionPool(models.Model):
     def _serialize_claims(self, user, at):
         """F2: one claim at a time per salesperson: a concurrent claim that
         committed meanwhile makes this one fail to serialize and be retried."""
-        self.env.cr.execute(
+        execute_contended(
+            self.env.cr,
             SQL(
                 "UPDATE res_users SET attribution_last_claim = %(at)s WHERE id = %(user)s",
                 at=at,
                 user=user.id,
-            )
+            ),
         )
         user.invalidate_recordset(["attribution_last_claim"])
 

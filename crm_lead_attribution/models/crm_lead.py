@@ -18,6 +18,7 @@ from ..const import (
     SOURCE_CHANNELS,
     WRITE_FLAG,
 )
+from ..contention import execute_contended
 from ..tools import pool_policy as pp
 from ..tools import registration_policy as rp
 from ..tools import vocabulary as v
@@ -66,6 +67,9 @@ class CrmLead(models.Model):
     attribution_source_channel = fields.Selection(
         SOURCE_CHANNELS,
         string="Source Channel",
+        # readonly like every protected field: the form (a new lead's form
+        # sends all its editable fields) must not send it back (I1)
+        readonly=True,
         copy=False,
         help="A4: how the customer first came to the company.",
     )
@@ -625,11 +629,13 @@ class CrmLead(models.Model):
 
         Waits for a concurrent registration or follow-up of the same customer;
         if that one changed the row, PostgreSQL raises a serialization failure
-        under REPEATABLE READ and Odoo retries the request with fresh data.
+        under REPEATABLE READ and Odoo retries the request with fresh data
+        (logged at INFO, not as a bad query: ``contention.py``).
         """
         if self.ids:
-            self.env.cr.execute(
-                SQL("SELECT id FROM crm_lead WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids))
+            execute_contended(
+                self.env.cr,
+                SQL("SELECT id FROM crm_lead WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids)),
             )
             self.invalidate_recordset()
 

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import EXCLUDE_OWNERLESS, MANAGER_GROUP, RECEPTION_GROUP
+from ..contention import execute_contended
 from ..tools import pool_policy as pp
 from ..tools import rotation_policy as rot
 from .crm_attribution_policy_mixin import POLICY_FIELDS, ROTATION_FIELDS
@@ -120,8 +121,9 @@ class CrmTeam(models.Model):
         """Lock the team's row: one rotation decision at a time per sales
         office. A concurrent decision that committed meanwhile makes this one
         fail to serialize (REPEATABLE READ) and Odoo retries it."""
-        self.env.cr.execute(
-            SQL("SELECT id FROM crm_team WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids))
+        execute_contended(
+            self.env.cr,
+            SQL("SELECT id FROM crm_team WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids)),
         )
         self.invalidate_recordset()
         self.crm_team_member_ids.invalidate_recordset()

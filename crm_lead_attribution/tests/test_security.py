@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from ..const import PROTECTED_FIELDS
 from .common import T0, AttributionCase
 
 
@@ -81,6 +82,34 @@ class TestSecurity(AttributionCase):
         with self.assertRefused(UserError, "attribution rules only"):
             self.alice_lead.sudo().write({"attribution_state": "locked"})
         self.assertEqual(self.alice_lead.attribution_protected_until, T0 + timedelta(days=10))
+
+    def test_i1_every_protected_field_is_readonly_so_no_form_sends_it(self):
+        """I1 / issue 11: a new lead's form sends all its editable fields; a
+        protected field shown editable would be sent back and refused."""
+        Lead = self.env["crm.lead"]
+        editable = sorted(name for name in PROTECTED_FIELDS if not Lead._fields[name].readonly)
+        self.assertEqual(editable, [])
+        views = Lead.with_user(self.manager).get_views([(False, "form")])
+        form_fields = views["models"]["crm.lead"]["fields"]
+        shown = PROTECTED_FIELDS.intersection(form_fields)
+        self.assertTrue(shown)
+        self.assertEqual(sorted(n for n in shown if not form_fields[n].get("readonly")), [])
+
+    def test_i1_unregistered_lead_created_in_the_form_by_a_sales_manager(self):
+        """Issue 11: a sales manager creates a plain (unregistered) lead in the
+        form, clears the salesperson and the team and saves: nothing is forged,
+        nothing is refused; editing it in the form is not refused either."""
+        form = Form(self.env["crm.lead"].with_user(self.manager))
+        form.name = "Plain lead"
+        form.phone = "13700137000"
+        form.user_id = self.env["res.users"]
+        form.team_id = self.env["crm.team"]
+        lead = form.save()
+        self.assertEqual((lead.attribution_state, lead.user_id.id, lead.team_id.id), (False,) * 3)
+        with Form(lead.with_user(self.manager)) as form:
+            form.user_id = self.alice
+            form.description = "wants a south-facing flat"
+        self.assertEqual((lead.user_id, lead.attribution_state), (self.alice, False))
 
     def test_h1_salesperson_cannot_hand_over_a_customer(self):
         """H1: changing the owner needs the manager."""
