@@ -257,6 +257,7 @@ class Measure:
         self.odoo = odoo
         self.cr = cr
         self.context = context
+        self.profiler = None  # a cProfile.Profile while profiling
 
     def __call__(self, uid, func, context=None):
         env = self.odoo.api.Environment(self.cr, uid, dict(self.context, **(context or {})))
@@ -265,8 +266,12 @@ class Measure:
         thread.query_count = 0
         thread.query_time = 0.0
         started = time.perf_counter()
+        if self.profiler is not None:
+            self.profiler.enable()
         result = func(env)
         self.cr.flush()
+        if self.profiler is not None:
+            self.profiler.disable()
         elapsed = time.perf_counter() - started
         queries = thread.query_count
         begun = time.perf_counter()
@@ -385,23 +390,20 @@ def describe(rows):
 
 
 def profile(odoo, measure, desk, ids, runs):
-    """cProfile of ``runs`` rotation turns, and the queries of one."""
+    """cProfile of ``runs`` rotation turns (the measured part: the call and
+    the flush), and the queries of one."""
     desk_id, team_id, _spec = ids
     profiler = cProfile.Profile()
     log = []
-
-    def call(env):
-        profiler.enable()
-        try:
-            return rotation_turn(env, team_id)
-        finally:
-            profiler.disable()
-
     for n in range(runs):
         if n == runs // 2:
             log = logged_turn(odoo, measure, desk, desk_id, team_id)
             continue
-        receiver, *_rest = measure(desk_id, call)
+        measure.profiler = profiler
+        try:
+            receiver, *_rest = measure(desk_id, lambda env: rotation_turn(env, team_id))
+        finally:
+            measure.profiler = None
         desk.received(receiver)
     profiler.dump_stats(OUT / "rotation.prof")
     text = io.StringIO()
