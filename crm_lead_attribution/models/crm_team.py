@@ -9,6 +9,12 @@ from ..tools import pool_policy as pp
 from ..tools import rotation_policy as rot
 from .crm_attribution_policy_mixin import POLICY_FIELDS, ROTATION_FIELDS
 
+# The team's fields a rotation decision reads (with its policy's).
+ROTATION_TEAM_FIELDS = (
+    "company_id", "attribution_override", "attribution_last_member_id",
+    "attribution_last_day", "attribution_event_day",
+)  # fmt: skip
+
 
 class CrmTeam(models.Model):
     _name = "crm.team"
@@ -159,6 +165,10 @@ class CrmTeam(models.Model):
         )
         self.invalidate_recordset()
         self.env["crm.team.member"].invalidate_model()
+        # what the rotation reads of the team and its company, not their
+        # whole rows (a few hundred columns to select and convert per turn)
+        self.fetch([*ROTATION_TEAM_FIELDS, *ROTATION_FIELDS])
+        (self.company_id or self.env.company).fetch(["partner_id", *ROTATION_FIELDS])
 
     def _attribution_decide_rotation(self, decide, at=None, lead=None, note=False):
         """Lock the rotation, lapse yesterday's make-up turns, decide with the
@@ -232,8 +242,18 @@ class CrmTeam(models.Model):
     def _attribution_lapse(self, at):
         """B4: make-up turns owed on a past day lapse (recorded on that day)."""
         day = self._attribution_day(at)
-        stale = self.env["crm.team.member"].search(
-            [("crm_team_id", "=", self.id), ("attribution_makeup_day", "<", day)]
+        Member = self.env["crm.team.member"]
+        Member.flush_model(["crm_team_id", "active", "attribution_makeup_day"])
+        stale = Member.browse(
+            member_id
+            for (member_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM crm_team_member WHERE crm_team_id = %s AND active "
+                    "AND attribution_makeup_day < %s ORDER BY id",
+                    self.id,
+                    day,
+                )
+            )
         )
         for member in stale:
             rotation = rot.Rotation(
