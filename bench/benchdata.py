@@ -90,15 +90,19 @@ def prepare(env, leads):
     return users
 
 
-def open_database(db, reuse, leads, update=True):
+def open_database(db, reuse, leads, update=True, workdir=None):
     """Install the add-on without demo data in ``db`` (unless reused; a
     reused one is updated unless ``update`` is false) and load ``leads``
-    bench customers. Returns ``(odoo, registry, user ids)``, or
-    ``(None, reason, None)`` when Odoo cannot be imported."""
+    bench customers. Odoo's data directory (the filestore) is in
+    ``workdir``, a new temporary folder by default: a benchmark that reads
+    attachments (avatars) of a reused database passes the same folder on
+    every run. Returns ``(odoo, registry, user ids)``, or ``(None, reason,
+    None)`` when Odoo cannot be imported."""
     importable, reason = odoo_status()
     if not importable:
         return None, reason, None
-    workdir = Path(tempfile.mkdtemp(prefix="cla-bench-"))
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="cla-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     config = write_config(workdir)
 
     import odoo

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -7,6 +9,12 @@ from ..contention import execute_contended
 from ..tools import pool_policy as pp
 from ..tools import rotation_policy as rot
 from .crm_attribution_policy_mixin import POLICY_FIELDS, ROTATION_FIELDS
+
+# The team's fields a rotation decision reads (with its policy's).
+ROTATION_TEAM_FIELDS = (
+    "company_id", "attribution_override", "attribution_last_member_id",
+    "attribution_last_day", "attribution_event_day",
+)  # fmt: skip
 
 
 class CrmTeam(models.Model):
@@ -78,36 +86,68 @@ class CrmTeam(models.Model):
     def _attribution_day(self, at):
         """The sales office's day of ``at`` (its company's time zone)."""
         self.ensure_one()
-        company = self.company_id or self.env.company
-        return pp.local_date(at, company.partner_id.tz)
+        partner = (self.company_id or self.env.company).partner_id
+        partner.fetch(["tz"])  # the time zone only, not the whole contact (every turn reads it)
+        return pp.local_date(at, partner.tz)
 
     def _attribution_members(self):
         """The members in seat order: active members whose user is active."""
         self.ensure_one()
-        members = self.crm_team_member_ids.filtered(lambda member: member.user_id.active)
-        return members.sorted(lambda member: (member.attribution_seat, member.id))
+        return self.env["crm.team.member"].browse(
+            [row[0] for row in self._attribution_member_rows()]
+        )
 
-    def _attribution_rotation(self, at):
-        """The team's rotation today, as the pure policy reads it."""
+    def _attribution_member_rows(self):
+        """The rotation's members in seat order, as rows ``(member id, user
+        id, status, status day, skip next, make-up day)``: the team's active
+        members whose user is active. One query: a sales office has hundreds
+        of members, and the rotation reads them on every turn."""
+        self.ensure_one()
+        Member = self.env["crm.team.member"]
+        Member.flush_model(
+            [
+                "crm_team_id", "user_id", "active", "attribution_seat", "attribution_status",
+                "attribution_status_day", "attribution_skip_next", "attribution_makeup_day",
+            ]
+        )  # fmt: skip
+        self.env["res.users"].flush_model(["active"])
+        return self.env.execute_query(
+            SQL(
+                """
+                SELECT m.id, m.user_id, m.attribution_status, m.attribution_status_day,
+                       m.attribution_skip_next, m.attribution_makeup_day
+                  FROM crm_team_member m
+                  JOIN res_users u ON u.id = m.user_id
+                 WHERE m.crm_team_id = %s AND m.active AND u.active
+                 ORDER BY m.attribution_seat, m.id
+                """,
+                self.id,
+            )
+        )
+
+    def _attribution_rotation(self, at, rows=None):
+        """The team's rotation today, as the pure policy reads it (``rows``:
+        the members' rows, when just read)."""
         self.ensure_one()
         day = self._attribution_day(at)
-        members = self._attribution_members()
+        if rows is None:
+            rows = self._attribution_member_rows()
         counts = self.env["crm.attribution.turn"]._counts(self, day)
         states = tuple(
             rot.Member(
-                member.user_id.id,
-                status=member.attribution_status
-                if member.attribution_status_day == day
-                else rot.AVAILABLE,
-                skip_next=member.attribution_skip_next,
-                makeup=member.attribution_makeup_day == day,
-                count=counts.get(member.user_id.id, 0),
+                user_id,
+                status=(status or rot.AVAILABLE) if status_day == day else rot.AVAILABLE,
+                skip_next=bool(skip_next),
+                makeup=makeup_day == day,
+                count=counts.get(user_id, 0),
             )
-            for member in members
+            for _id, user_id, status, status_day, skip_next, makeup_day in rows
         )
         last = None
-        if self.attribution_last_day == day and self.attribution_last_member_id in members:
-            last = list(members).index(self.attribution_last_member_id)
+        if self.attribution_last_day == day:
+            member_ids = [row[0] for row in rows]
+            if self.attribution_last_member_id.id in member_ids:
+                last = member_ids.index(self.attribution_last_member_id.id)
         policy = self._attribution_rotation_policy()
         return rot.Rotation(
             day,
@@ -126,7 +166,11 @@ class CrmTeam(models.Model):
             SQL("SELECT id FROM crm_team WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids)),
         )
         self.invalidate_recordset()
-        self.crm_team_member_ids.invalidate_recordset()
+        self.env["crm.team.member"].invalidate_model()
+        # what the rotation reads of the team and its company, not their
+        # whole rows (a few hundred columns to select and convert per turn)
+        self.fetch([*ROTATION_TEAM_FIELDS, *ROTATION_FIELDS])
+        (self.company_id or self.env.company).fetch(["partner_id", *ROTATION_FIELDS])
 
     def _attribution_decide_rotation(self, decide, at=None, lead=None, note=False):
         """Lock the rotation, lapse yesterday's make-up turns, decide with the
@@ -136,8 +180,9 @@ class CrmTeam(models.Model):
         at = at or self.env["crm.lead"]._attribution_now()
         team._attribution_lock_rotation()
         team._attribution_lapse(at)
+        rows = team._attribution_member_rows()
         try:
-            outcome = decide(team._attribution_rotation(at))
+            outcome = decide(team._attribution_rotation(at, rows))
         except rot.NobodyAvailable as nobody:
             raise UserError(
                 self.env._(
@@ -146,7 +191,7 @@ class CrmTeam(models.Model):
                     team=self.name,
                 )
             ) from nobody
-        team._attribution_record(outcome, at, lead=lead, note=note)
+        team._attribution_record(outcome, at, lead=lead, note=note, rows=rows)
         return outcome
 
     def _attribution_receive_next(self, at=None):
@@ -199,8 +244,18 @@ class CrmTeam(models.Model):
     def _attribution_lapse(self, at):
         """B4: make-up turns owed on a past day lapse (recorded on that day)."""
         day = self._attribution_day(at)
-        stale = self.crm_team_member_ids.filtered(
-            lambda member: member.attribution_makeup_day and member.attribution_makeup_day < day
+        Member = self.env["crm.team.member"]
+        Member.flush_model(["crm_team_id", "active", "attribution_makeup_day"])
+        stale = Member.browse(
+            member_id
+            for (member_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM crm_team_member WHERE crm_team_id = %s AND active "
+                    "AND attribution_makeup_day < %s ORDER BY id",
+                    self.id,
+                    day,
+                )
+            )
         )
         for member in stale:
             rotation = rot.Rotation(
@@ -211,25 +266,38 @@ class CrmTeam(models.Model):
             )
         stale.write({"attribution_makeup_day": False})
 
-    def _attribution_record(self, outcome, at, lead=None, note=False):
+    def _attribution_record(self, outcome, at, lead=None, note=False, rows=None):
         """Write the rotation after the decision (members' states, the last
-        turn today) and log its turns."""
+        turn today) and log its turns. ``rows``: the members' rows the
+        decision was made on (read again if not given). The rotation's own
+        fields are not tracked: they are written without preparing Odoo's
+        field tracking (which would read every member written)."""
         day = outcome.rotation.day
-        members = {member.user_id.id: member for member in self.crm_team_member_ids}
+        if rows is None:
+            rows = self._attribution_member_rows()
+        Member = self.env["crm.team.member"].with_context(mail_notrack=True)
+        stored = {row[1]: row for row in rows}
+        changed = defaultdict(list)  # values -> the ids of the members to write them on
         for state in outcome.rotation.members:
-            member = members[state.user_id]
-            values = {
-                "attribution_status": state.status,
-                "attribution_status_day": day,
-                "attribution_skip_next": state.skip_next,
-                "attribution_makeup_day": day if state.makeup else False,
-            }
-            if any(member[fname] != value for fname, value in values.items()):
-                member.write(values)
+            member_id, _user_id, status, status_day, skip_next, makeup_day = stored[state.user_id]
+            written = (state.status, day, state.skip_next, day if state.makeup else None)
+            if (status, status_day, bool(skip_next), makeup_day) != written:
+                changed[written].append(member_id)
+        for (status, status_day, skip_next, makeup_day), member_ids in changed.items():
+            Member.browse(member_ids).write(
+                {
+                    "attribution_status": status,
+                    "attribution_status_day": status_day,
+                    "attribution_skip_next": skip_next,
+                    "attribution_makeup_day": makeup_day or False,
+                }
+            )
         if outcome.rotation.last is not None:
-            last = self._attribution_members()[outcome.rotation.last]
+            last = Member.browse(rows[outcome.rotation.last][0])
             if (self.attribution_last_member_id, self.attribution_last_day) != (last, day):
-                self.write({"attribution_last_member_id": last.id, "attribution_last_day": day})
+                self.with_context(mail_notrack=True).write(
+                    {"attribution_last_member_id": last.id, "attribution_last_day": day}
+                )
         self._attribution_log_turns(outcome.turns, at, day, lead=lead, note=note)
 
     def _attribution_log_turns(self, turns, at, day, lead=None, note=False):

@@ -58,8 +58,9 @@ class CrmTeamMember(models.Model):
                 next_id = rot.next_receiver(rotation)[0]
             except rot.NobodyAvailable:
                 next_id = None
+            states = {state.user_id: state for state in rotation.members}
             for member in members:
-                state = rotation.member(member.user_id.id)
+                state = states.get(member.user_id.id)
                 member.attribution_status_today = state.status if state else rot.AVAILABLE
                 member.attribution_makeup_today = bool(state and state.makeup)
                 member.attribution_count_today = state.count if state else 0
