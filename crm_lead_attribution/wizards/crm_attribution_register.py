@@ -259,7 +259,7 @@ class CrmAttributionRegister(models.TransientModel):
             raise UserError(
                 self.env._(
                     "A buyer's friends are registered as a visit at the rotation desk, with "
-                    "Returning Visitor, not in a turn of the rotation (B10)."
+                    "Returning Customer, not in a turn of the rotation (B10)."
                 )
             )
         return self.env["crm.attribution.desk"]._buyer(self.buyer_phone)
