@@ -282,6 +282,9 @@ class TestRotationHandOffAndFriends(RotationCase):
         with self.assertRefused(UserError, "reception desk or a sales manager"):
             self.desk(self.alice, "王五", "13700137000", receiver=self.alice).action_hand_off()
         self.assertEqual(self.lead_of("13900139000").user_id, self.alice)
+        with self.at(T0 + timedelta(days=1)), self.assertRefused(UserError, "day of the visit"):
+            wizard.action_hand_off()
+        self.assertEqual(self.lead_of("13900139000").user_id, self.alice)
 
     def test_b10_a_buyers_friends_belong_to_the_buyers_owner(self):
         with self.at(T0 - timedelta(days=3)):

@@ -287,6 +287,14 @@ class CrmAttributionRegister(models.TransientModel):
             )
         lead = wizard.customer_lead_id
         at = self.env["crm.lead"]._attribution_now()
+        team = wizard.team_id
+        if team._attribution_day(wizard.owner_since) != team._attribution_day(at):
+            raise UserError(
+                self.env._(
+                    "A visitor is handed to the next in rotation on the day of the visit only "
+                    "(B9); later, a sales manager gives the customer to someone else (H5)."
+                )
+            )
         outcome = self.team_id._attribution_hand_off(wizard.owner_id, at=at, lead=lead)
         to_user = self.env["res.users"].browse(outcome.receiver_id)
         customer, reason = self.env["crm.attribution.desk"]._hand_off(lead, to_user, at)
