@@ -286,6 +286,48 @@ class TestRotationHandOffAndFriends(RotationCase):
             wizard.action_hand_off()
         self.assertEqual(self.lead_of("13900139000").user_id, self.alice)
 
+    def test_b9_no_hand_off_without_a_turn_taken_at_the_desk(self):
+        """Reception cannot make a walk-in look received in turn: the turn
+        must be in the rotation's log, and the desk's fields are not written
+        afterwards (RPC break-in round on B9)."""
+        Register = self.env["crm.attribution.register"].with_user(self.reception)
+        values = {"team_id": self.team.id, "name": "选择丙", "phone": "13800004444"}
+        with self.at(T0):
+            forged = Register.create(
+                dict(values, receiver_id=self.carol.id, rotation_receiver_id=self.carol.id)
+            )
+            forged.action_register()
+            with self.assertRefused(UserError, "received in turn"):
+                forged.action_hand_off()
+            wizard = self.walk_in_at_desk("李四", "13900139000")  # Alice's turn
+            wizard.write({"rotation_receiver_id": self.carol.id, "team_id": False})
+            self.assertEqual((wizard.rotation_receiver_id, wizard.team_id), (self.alice, self.team))
+        self.assertEqual(self.lead_of("13800004444").user_id, self.carol)
+
+    def test_b10_friends_are_not_handed_off(self):
+        with self.at(T0 - timedelta(days=3)):
+            self.desk(self.reception, "张三", "13800138000", receiver=self.bob)
+            self.lead_of("13800138000").with_user(self.bob).action_set_won()
+        with self.at(T0):
+            wizard = (
+                self.env["crm.attribution.register"]
+                .with_user(self.reception)
+                .create(
+                    {
+                        "team_id": self.team.id,
+                        "name": "朋友己",
+                        "phone": "13800007777",
+                        "buyer_phone": "13800138000",
+                    }
+                )
+            )
+            wizard.action_register()
+            wizard.write({"rotation_receiver_id": self.bob.id, "buyer_phone": False})
+            self.assertEqual(wizard.buyer_phone, "13800138000")
+            with self.assertRefused(UserError, "received in turn"):
+                wizard.action_hand_off()
+        self.assertEqual(self.lead_of("13800007777").user_id, self.bob)
+
     def test_b10_a_buyers_friends_belong_to_the_buyers_owner(self):
         with self.at(T0 - timedelta(days=3)):
             self.desk(self.reception, "张三", "13800138000", receiver=self.bob)

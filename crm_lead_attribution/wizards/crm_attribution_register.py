@@ -16,6 +16,8 @@ PREVIEW_FIELDS = (
     "reason",
     "problem",
 )
+# What the rotation desk sets when it opens the dialog, never changed after.
+DESK_FIELDS = ("team_id", "rotation_receiver_id")
 # What only the desk writes (a client cannot forge an outcome).
 RESULT_FIELDS = (
     "state",
@@ -134,7 +136,10 @@ class CrmAttributionRegister(models.TransientModel):
     def write(self, vals):
         self._check_choices(vals)
         if not self.env.su:
-            vals = {key: value for key, value in vals.items() if key not in RESULT_FIELDS}
+            kept = RESULT_FIELDS + DESK_FIELDS
+            if any(wizard.state == "done" for wizard in self):
+                kept += ("buyer_phone",)  # B10: what was registered stays as registered
+            vals = {key: value for key, value in vals.items() if key not in kept}
         return super().write(vals)
 
     def onchange(self, values, field_names, fields_spec):
@@ -276,8 +281,10 @@ class CrmAttributionRegister(models.TransientModel):
             and wizard.outcome == v.NEW
             and wizard.kind == v.VISIT
             and wizard.team_id
-            and wizard.rotation_receiver_id
+            and wizard.rotation_receiver_id == wizard.owner_id
+            and not wizard.buyer_phone
             and wizard.rotation_rule != "B9"
+            and wizard._turn_taken()
         ):
             raise UserError(
                 self.env._(
@@ -313,6 +320,25 @@ class CrmAttributionRegister(models.TransientModel):
             }
         )
         return self._reopen()
+
+    def _turn_taken(self):
+        """B9: the rotation did give this walk-in's receiver a turn today, at
+        this desk's sales office, before the dialog was registered."""
+        team = self.team_id
+        return bool(
+            self.env["crm.attribution.turn"]
+            .sudo()
+            .search_count(
+                [
+                    ("team_id", "=", team.id),
+                    ("user_id", "=", self.rotation_receiver_id.id),
+                    ("event", "in", (rot.TAKEN, rot.OVERRIDE)),
+                    ("day", "=", team._attribution_day(self.owner_since)),
+                    ("date", "<=", self.owner_since),
+                ],
+                limit=1,
+            )
+        )
 
     def _rotate(self, decision, lead, buyer=None):
         """The reception rotation after a visit (B1, B3-B8): a returning
