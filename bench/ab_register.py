@@ -29,6 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchdata import percentile
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "results"
@@ -45,11 +47,6 @@ def export(rev):
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run_chunk(options, folder, chunk, label, first):

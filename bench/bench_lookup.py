@@ -23,27 +23,11 @@ and writes them to ``bench/results/lookup.json``. Target: median <= 10 ms.
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
-from benchdata import open_database, phone_of
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))
-    return ordered[index]
-
-
-def summary(values):
-    return {
-        "median_ms": round(statistics.median(values) * 1000, 3),
-        "p95_ms": round(percentile(values, 0.95) * 1000, 3),
-        "mean_ms": round(statistics.fmean(values) * 1000, 3),
-        "samples": len(values),
-    }
+from benchdata import open_database, phone_of, summary
 
 
 def typed_phone(number, prefix="130"):
@@ -89,9 +73,9 @@ def measure(env, leads, samples, users):
     assert lookup(typed_phone(numbers[0])).outcome == "returning"
     assert lookup(typed_phone(numbers[0], prefix="131")).outcome == "new"
     return {
-        "attribution_lookup_returning": summary(ours),
-        "attribution_lookup_new_phone": summary(new_phone),
-        "odoo_duplicate_lead_ids": summary(odoo_dup),
+        "attribution_lookup_returning": summary(ours, digits=3),
+        "attribution_lookup_new_phone": summary(new_phone, digits=3),
+        "odoo_duplicate_lead_ids": summary(odoo_dup, digits=3),
     }
 
 

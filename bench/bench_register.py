@@ -66,7 +66,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from benchdata import open_database, phone_of
+from benchdata import open_database, percentile, phone_of, summary
 
 OUT = Path(__file__).resolve().parent / "results"
 
@@ -79,21 +79,6 @@ NEW_PREFIXES = [
 ]
 CASES = ("new_walk_in", "returning_visit", "new_caller")
 BASELINES = ("odoo_lead_create", "odoo_partner_and_lead_create", "odoo_lead_create_no_mail")
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))
-    return ordered[index]
-
-
-def summary(values):
-    return {
-        "median_ms": round(statistics.median(values) * 1000, 2),
-        "p95_ms": round(percentile(values, 0.95) * 1000, 2),
-        "mean_ms": round(statistics.fmean(values) * 1000, 2),
-        "samples": len(values),
-    }
 
 
 def typed(e164):

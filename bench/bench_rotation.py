@@ -58,8 +58,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
-from bench_register import new_phones, percentile, typed
-from benchdata import open_database
+from bench_register import new_phones, typed
+from benchdata import open_database, summary
 
 OUT = Path(__file__).resolve().parent / "results"
 TEAM = "Rotation Bench Office"
@@ -68,15 +68,6 @@ KANBAN = "crm_lead_attribution.crm_team_member_view_kanban_rotation"
 # the turn log columns load_history fills per row, in order
 COLUMNS = ("date", "day", "user", "event", "counted", "status", "rule", "message", "args")
 BUSY_AT_ONCE = 5  # receivers still with their visitor when the next walk-in comes
-
-
-def summary(values):
-    return {
-        "median_ms": round(statistics.median(values) * 1000, 2),
-        "p95_ms": round(percentile(values, 0.95) * 1000, 2),
-        "mean_ms": round(statistics.fmean(values) * 1000, 2),
-        "samples": len(values),
-    }
 
 
 # ----------------------------------------------------------------------

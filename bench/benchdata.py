@@ -5,6 +5,7 @@ The leads are loaded with SQL (one INSERT .. SELECT from generate_series per
 idempotent: a database that has them already is reused.
 """
 
+import statistics
 import sys
 import tempfile
 import time
@@ -131,3 +132,19 @@ def peak_memory_mb():
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values, fraction):
+    """The ``fraction`` percentile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values, digits=2):
+    """Median, p95 and mean of durations in seconds, in milliseconds."""
+    return {
+        "median_ms": round(statistics.median(values) * 1000, digits),
+        "p95_ms": round(percentile(values, 0.95) * 1000, digits),
+        "mean_ms": round(statistics.fmean(values) * 1000, digits),
+        "samples": len(values),
+    }

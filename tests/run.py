@@ -62,6 +62,21 @@ def record(part, failures, detail=""):
     return failures
 
 
+def pytest_odoo(config, database, *args):
+    """The pytest-odoo command against ``database``, then ``args``."""
+    return [
+        PYTHON,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "odoo",
+        f"--odoo-config={config}",
+        f"--odoo-database={database}",
+        *args,
+    ]
+
+
 def banner(text):
     print(f"\n=== {text} ===", flush=True)
 
@@ -185,19 +200,13 @@ def step_odoo(keep):
         failures += record(
             "add-on tests, pytest-odoo",
             run(
-                [
-                    PYTHON,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-p",
-                    "odoo",
-                    f"--odoo-config={config}",
-                    f"--odoo-database={demo_db}",
+                pytest_odoo(
+                    config,
+                    demo_db,
                     # without it pytest-odoo skips the browser tours (HttpCase)
                     "--odoo-http",
                     f"{MODULE}/tests",
-                ]
+                )
             )
             != 0,
         )
@@ -251,20 +260,8 @@ def step_peer(config, database):
             print(f"peer tests FAILED: no tests of Odoo's {module} found")
             return 1, f"no tests of {module}"
         folders.append(found[0])
-    cmd = [
-        PYTHON,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "odoo",
-        # no .pytest_cache written into Odoo's own tree
-        "-p",
-        "no:cacheprovider",
-        f"--odoo-config={config}",
-        f"--odoo-database={database}",
-        *folders,
-    ]
+    # no .pytest_cache written into Odoo's own tree
+    cmd = pytest_odoo(config, database, "-p", "no:cacheprovider", *folders)
     print("$ " + " ".join(str(part) for part in cmd), flush=True)
     counts = ""
     with subprocess.Popen(

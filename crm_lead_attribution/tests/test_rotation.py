@@ -42,14 +42,14 @@ class RotationCase(AttributionCase):
             [(key, "=", value) for key, value in domain.items()], order="id"
         )
 
+    def desk_form(self, action):
+        """The registration dialog that a rotation desk action opens, as reception."""
+        Register = self.env["crm.attribution.register"].with_user(self.reception)
+        return Form(Register.with_context(**action["context"]))
+
     def walk_in_at_desk(self, name, phone):
         """Reception presses *Receive Next Walk-in* and registers the visitor."""
-        action = self.team.with_user(self.reception).action_attribution_receive_next()
-        form = Form(
-            self.env["crm.attribution.register"]
-            .with_user(self.reception)
-            .with_context(**action["context"])
-        )
+        form = self.desk_form(self.team.with_user(self.reception).action_attribution_receive_next())
         form.name = name
         form.phone = phone
         wizard = form.save()
@@ -58,12 +58,7 @@ class RotationCase(AttributionCase):
 
     def returning_at_desk(self, name, phone, receiver=None):
         """Reception registers a returning visitor at the rotation desk."""
-        action = self.team.with_user(self.reception).action_attribution_returning()
-        form = Form(
-            self.env["crm.attribution.register"]
-            .with_user(self.reception)
-            .with_context(**action["context"])
-        )
+        form = self.desk_form(self.team.with_user(self.reception).action_attribution_returning())
         form.receiver_id = receiver or self.carol
         form.name = name
         form.phone = phone
@@ -334,11 +329,8 @@ class TestRotationHandOffAndFriends(RotationCase):
             buyer = self.lead_of("13800138000")
             buyer.with_user(self.bob).action_set_won()
         with self.at(T0):
-            action = self.team.with_user(self.reception).action_attribution_returning()
-            form = Form(
-                self.env["crm.attribution.register"]
-                .with_user(self.reception)
-                .with_context(**action["context"])
+            form = self.desk_form(
+                self.team.with_user(self.reception).action_attribution_returning()
             )
             form.buyer_phone = "138 0013 8000"
             self.assertEqual(form.receiver_id, self.bob)
@@ -360,11 +352,8 @@ class TestRotationHandOffAndFriends(RotationCase):
             self.lead_of("13800138000").with_user(self.alice).action_set_won()
         with self.at(T0):
             self.member(self.alice).with_user(self.alice).action_attribution_off()
-            action = self.team.with_user(self.reception).action_attribution_returning()
-            form = Form(
-                self.env["crm.attribution.register"]
-                .with_user(self.reception)
-                .with_context(**action["context"])
+            form = self.desk_form(
+                self.team.with_user(self.reception).action_attribution_returning()
             )
             form.buyer_phone = "13800138000"
             form.name = "张三的朋友"
