@@ -5,6 +5,7 @@ from . import crm_team
 from . import res_config_settings
 from . import res_partner
 from . import crm_lead
+from . import crm_lead_ownership
 from . import crm_attribution_identity
 from . import crm_attribution_ledger
 from . import mail_activity
