@@ -7,7 +7,7 @@
     "author": "crm_lead_attribution developers",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["crm", "calendar", "phone_validation"],
+    "depends": ["crm", "calendar", "phone_validation", "web_hierarchy"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_lead_attribution_security.xml",
@@ -16,6 +16,7 @@
         "data/ir_cron_data.xml",
         "views/crm_attribution_ledger_views.xml",
         "views/crm_attribution_change_request_views.xml",
+        "views/crm_attribution_referral_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_attribution_pool_views.xml",
         "views/crm_team_views.xml",

@@ -2,6 +2,7 @@
 the policy's vocabulary, the one map between lead fields and the policy's
 ``Customer``, context keys and external ids."""
 
+from .tools import referral_policy as rf
 from .tools import rotation_policy as rot
 from .tools import vocabulary as v
 
@@ -23,6 +24,9 @@ MEMBER_STATUSES = selection(rot.STATUSES, rot.STATUS_LABELS)
 ROTATION_ADVANCES = selection(tuple(rot.ADVANCE_LABELS), rot.ADVANCE_LABELS)
 TURN_EVENTS = selection(rot.TURN_EVENTS, rot.TURN_EVENT_LABELS)
 VIOLATIONS = selection(rot.VIOLATIONS, rot.VIOLATION_LABELS)
+# referrals and reports (D1-D4)
+REPORT_KINDS = selection(rf.REPORT_KINDS, rf.REPORT_KIND_LABELS)
+REPORT_STATES = selection(rf.REPORT_STATES, rf.REPORT_STATE_LABELS)
 
 # The lead fields that hold a customer's attribution -> the attribute of the
 # policy's ``vocabulary.Customer``: read, written and protected through this

@@ -19,3 +19,4 @@ from . import crm_attribution_sweep
 from . import calendar_event
 from . import crm_attribution_turn
 from . import crm_attribution_violation
+from . import crm_attribution_referral

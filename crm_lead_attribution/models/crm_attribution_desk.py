@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -175,6 +176,7 @@ class CrmAttributionDesk(models.AbstractModel):
         named_user=None,
         lead_hint=None,
         at=None,
+        referral=None,
     ):
         """Register a visit, a call or a channel report of a customer.
 
@@ -195,6 +197,7 @@ class CrmAttributionDesk(models.AbstractModel):
         registration = v.Registration(kind, phone_e164, name, receiver.id, at, source_channel or "")
         known = lead._attribution_customer() if lead.attribution_state else None
         decision = self._decide(company, registration, lead if known else None, receiver)
+        decision = self._referral_decision(decision, referral)
         claimant = self._check_claim(lead, known, decision, actor, at) if known else None
         desk = self._writer(actor, decision)
         lead = lead.with_env(desk._lead_model().env)
@@ -204,6 +207,8 @@ class CrmAttributionDesk(models.AbstractModel):
         lead = desk._save(company, identity, lead, decision, name, international, receiver, at)
         desk._apply_effects(lead, decision, known)
         desk._record(lead, decision, kind, receiver, actor, claimant, note, named_user, at)
+        if referral and decision.reason.rule in ("D1", "D3", "D4"):
+            self.env["crm.attribution.referral"]._record_at_desk(lead, referral)
         # Recompute what the sudo writes left pending while still in sudo: the
         # acting user may not be allowed to read the customer (reception).
         lead.env.flush_all()
@@ -492,6 +497,21 @@ class CrmAttributionDesk(models.AbstractModel):
                 )
             )
         return lead
+
+    # ------------------------------------------------------------------
+    # Referrals and reports (D1-D4, crm.attribution.referral)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _referral_decision(self, decision, referral):
+        """D1 / D3 / D4: a visitor nobody holds, brought by a referrer or
+        reported beforehand, is registered for the rule that decided who
+        receives them (the receiver was chosen by it)."""
+        if not referral or not referral[0].counted:
+            return decision
+        if decision.outcome != v.NEW and decision.outcome not in v.TAKEN_AS_NEW:
+            return decision  # B3: a customer someone holds stays theirs (A2)
+        return replace(decision, reason=referral[0].reason)
 
     # ------------------------------------------------------------------
     # The rotation's hand-off (B9)

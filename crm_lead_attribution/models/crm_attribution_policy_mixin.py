@@ -19,6 +19,7 @@ POLICY_FIELDS = {
     "attribution_holding_limit": "holding_limit",
     "attribution_daily_claim_limit": "daily_claim_limit",
     "attribution_cooldown_days": "cooldown_days",
+    "attribution_referral_report_days": "referral_report_days",
 }
 # Rotation field name on the records -> name in rotation_policy.RotationPolicy.
 ROTATION_FIELDS = {
@@ -108,6 +109,12 @@ class CrmAttributionPolicyMixin(models.AbstractModel):
         string="Reclaim Cool-down (days)",
         default=7,
         help="F2: days before a former owner may claim back a customer they lost. 0: no cool-down.",
+    )
+    attribution_referral_report_days = fields.Integer(
+        string="Reports Expire (days)",
+        default=30,
+        help="D2 / D4: a report (报备) of a referral or of a salesperson's relative or friend "
+        "counts for this many days; after that, if the person never came, it has expired.",
     )
 
     attribution_rotation_advance = fields.Selection(

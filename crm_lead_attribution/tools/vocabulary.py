@@ -108,6 +108,7 @@ EVENT_LABELS = {
     "closing": _lt("Deal Closed or Reopened"),
     "request": _lt("Change Request"),
     "phone": _lt("Phone Change"),
+    "referral": _lt("Referral or Report"),
 }
 EVENTS = tuple(EVENT_LABELS)
 
@@ -191,6 +192,7 @@ class Policy:
     holding_limit: int = 50  # F2: protected customers per salesperson; 0: no limit
     daily_claim_limit: int = 5  # F2: claims per salesperson and day; 0: no limit
     cooldown_days: int = 7  # F2: before a former owner may reclaim; 0: none
+    referral_report_days: int = 30  # D2 / D4: a report (报备) expires after this many days
 
     POSITIVE = (
         "visit_days",
@@ -198,6 +200,7 @@ class Policy:
         "channel_days",
         "first_follow_up_days",
         "first_deal_days",
+        "referral_report_days",
     )
     NOT_NEGATIVE = (
         "reminder_days",

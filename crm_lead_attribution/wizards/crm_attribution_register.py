@@ -15,6 +15,8 @@ PREVIEW_FIELDS = (
     "rule",
     "reason",
     "problem",
+    "referral_rule",
+    "referral_reason",
 )
 # What the rotation desk sets when it opens the dialog, never changed after.
 DESK_FIELDS = ("team_id", "rotation_receiver_id")
@@ -72,6 +74,21 @@ class CrmAttributionRegister(models.TransientModel):
         string="Friends of the Buyer",
         help="B10: the phone of the buyer (a customer with a closed deal) who brought these "
         "visitors: the buyer's owner owns them, present or not.",
+    )
+    referrer_phone = fields.Char(
+        string="Brought By (Phone)",
+        help="D1: the phone of the existing customer who brought this visitor; the "
+        "customer's owner owns the visitor if the referrer came along, or if the "
+        "referral was reported beforehand and confirmed (D2).",
+    )
+    referrer_present = fields.Boolean(
+        string="Referrer Came Along",
+        help="D2: the referrer came in person with the visitor. A chance meeting at the "
+        "sales office does not count.",
+    )
+    referral_rule = fields.Char(compute="_compute_preview", store=True, readonly=True)
+    referral_reason = fields.Text(
+        string="Referral", compute="_compute_preview", store=True, readonly=True
     )
     lead_hint_id = fields.Many2one("crm.lead", readonly=True)
     team_id = fields.Many2one(
@@ -138,7 +155,8 @@ class CrmAttributionRegister(models.TransientModel):
         if not self.env.su:
             kept = RESULT_FIELDS + DESK_FIELDS
             if any(wizard.state == "done" for wizard in self):
-                kept += ("buyer_phone",)  # B10: what was registered stays as registered
+                # B10 / D1: what was registered stays as registered
+                kept += ("buyer_phone", "referrer_phone", "referrer_present")
             vals = {key: value for key, value in vals.items() if key not in kept}
         return super().write(vals)
 
@@ -151,7 +169,7 @@ class CrmAttributionRegister(models.TransientModel):
         """A3 / A4: the kind and the channel are among the known ones (a
         clear message instead of the ORM's bare error on a bad selection); the
         name and phone typed lose the control characters that cannot be saved."""
-        for fname in ("name", "phone", "buyer_phone"):
+        for fname in ("name", "phone", "buyer_phone", "referrer_phone"):
             if isinstance(vals.get(fname), str):
                 vals[fname] = rp.printable(vals[fname])
         problems = []
@@ -165,10 +183,13 @@ class CrmAttributionRegister(models.TransientModel):
                 "\n".join(self.env._(rp.PROBLEM_MESSAGES[code], **args) for code, args in problems)
             )
 
-    @api.depends("kind")
+    @api.depends("kind", "referrer_phone")
     def _compute_source_channel(self):
         for wizard in self:
-            wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL.get(wizard.kind, "other")
+            if wizard.kind == v.VISIT and wizard.referrer_phone:
+                wizard.source_channel = "referral"  # D1 (A4)
+            else:
+                wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL.get(wizard.kind, "other")
 
     @api.onchange("buyer_phone")
     def _onchange_buyer_phone(self):
@@ -187,7 +208,15 @@ class CrmAttributionRegister(models.TransientModel):
         buyer = self.env["crm.attribution.desk"]._buyer(self.buyer_phone)
         return self.env["res.users"].browse(buyer.user_id.id)
 
-    @api.depends("name", "phone", "kind", "receiver_id", "source_channel")
+    @api.depends(
+        "name",
+        "phone",
+        "kind",
+        "receiver_id",
+        "source_channel",
+        "referrer_phone",
+        "referrer_present",
+    )
     def _compute_preview(self):
         Ledger = self.env["crm.attribution.ledger"]
         for wizard in self:
@@ -215,7 +244,40 @@ class CrmAttributionRegister(models.TransientModel):
                         rule=decision.rule,
                         reason=Ledger._attribution_render(decision.reason),
                     )
+                    wizard._preview_referral(decision, values)
             wizard.update(values)
+
+    def _preview_referral(self, decision, values):
+        """D1-D4 in the preview, at the desk only (a salesperson's preview of
+        a new phone stays blind, F3)."""
+        if not self.env.user._attribution_registers_for_others() or self.kind != v.VISIT:
+            return
+        try:
+            referral = self._referral()
+        except (UserError, ValidationError) as error:
+            values["problem"] = error.args[0]
+            return
+        if not referral:
+            return
+        result = referral[0]
+        Ledger = self.env["crm.attribution.ledger"]
+        values.update(
+            referral_rule=result.reason.rule,
+            referral_reason=Ledger._attribution_render(result.reason),
+        )
+        decided = self.env["crm.attribution.desk"]._referral_decision(decision, referral)
+        if decided is not decision:
+            values.update(rule=decided.rule, reason=values["referral_reason"])
+            if result.owner_id:
+                values["owner_id"] = result.owner_id
+
+    def _referral(self):
+        """D1-D4: the referral or report deciding this walk-in, or None."""
+        if self.kind != v.VISIT or self.buyer_phone:
+            return None
+        return self.env["crm.attribution.referral"]._at_desk(
+            self.phone, self.referrer_phone, self.referrer_present, team=self.team_id
+        )
 
     def action_register(self):
         """Save the registration and show its outcome. A dialog registered
@@ -225,7 +287,12 @@ class CrmAttributionRegister(models.TransientModel):
         if self.state == "done":
             return self._reopen()
         buyer = self._buyer_lead()
-        receiver = self.env["res.users"].browse(buyer.user_id.id) if buyer else self.receiver_id
+        referral = self._referral()
+        receiver = self.receiver_id
+        if buyer:
+            receiver = self.env["res.users"].browse(buyer.user_id.id)
+        elif referral and referral[0].owner_id:
+            receiver = self.env["res.users"].browse(referral[0].owner_id)  # D1 / D4
         decision, lead = self.env["crm.attribution.desk"]._register_customer(
             self.name,
             self.phone,
@@ -235,6 +302,7 @@ class CrmAttributionRegister(models.TransientModel):
             note=self.note,
             named_user=self.named_user_id,
             lead_hint=self.lead_hint_id,
+            referral=referral,
         )
         customer = decision.customer
         self.sudo().write(
@@ -250,10 +318,20 @@ class CrmAttributionRegister(models.TransientModel):
                 "result_lead_id": lead.id if lead.has_access("read") else False,
                 "customer_lead_id": lead.id,
                 "receiver_id": receiver.id,
+                **self._referral_result(referral),
                 **self._rotate(decision, lead, buyer),
             }
         )
         return self._reopen()
+
+    def _referral_result(self, referral):
+        if not referral:
+            return {"referral_rule": False, "referral_reason": False}
+        reason = referral[0].reason
+        return {
+            "referral_rule": reason.rule,
+            "referral_reason": self.env["crm.attribution.ledger"]._attribution_render(reason),
+        }
 
     def _buyer_lead(self):
         """B10: the buyer who brought these visitors (a new walk-in at the
@@ -351,6 +429,8 @@ class CrmAttributionRegister(models.TransientModel):
         try:
             if buyer and decision.outcome == v.NEW:
                 outcome = self._rotate_friends(buyer, lead)
+            elif decision.rule in ("D1", "D4") and decision.owner_id:
+                outcome = self._rotate_referral(decision, lead)
             elif user._attribution_registers_for_others():
                 outcome = self._rotate_at_desk(decision, lead)
             else:
@@ -383,6 +463,16 @@ class CrmAttributionRegister(models.TransientModel):
         if partner and not partner.attribution_referrer_id and partner != buyer.partner_id:
             partner.attribution_referrer_id = buyer.partner_id
         owner = self.env["res.users"].browse(buyer.user_id.id)
+        return self.team_id._attribution_receive_friends(owner, lead=lead.sudo())
+
+    def _rotate_referral(self, decision, lead):
+        """D1 / D4: the chain's owner (or the salesperson whose relative it is)
+        receives the visitor without using a turn, as a buyer's friends (B10);
+        the owner away, the last in rotation receives them, uncounted. A
+        visitor already received in a turn is not received twice."""
+        if not self.team_id or self.rotation_receiver_id:
+            return None
+        owner = self.env["res.users"].browse(decision.owner_id)
         return self.team_id._attribution_receive_friends(owner, lead=lead.sudo())
 
     def _rotate_self_registered(self, decision, lead):
