@@ -17,6 +17,7 @@
         "views/crm_attribution_ledger_views.xml",
         "views/crm_attribution_change_request_views.xml",
         "views/crm_attribution_referral_views.xml",
+        "views/crm_attribution_share_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_attribution_pool_views.xml",
         "views/crm_team_views.xml",

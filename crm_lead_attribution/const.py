@@ -4,6 +4,7 @@ the policy's vocabulary, the one map between lead fields and the policy's
 
 from .tools import referral_policy as rf
 from .tools import rotation_policy as rot
+from .tools import share_policy as sp
 from .tools import vocabulary as v
 
 
@@ -27,6 +28,8 @@ VIOLATIONS = selection(rot.VIOLATIONS, rot.VIOLATION_LABELS)
 # referrals and reports (D1-D4)
 REPORT_KINDS = selection(rf.REPORT_KINDS, rf.REPORT_KIND_LABELS)
 REPORT_STATES = selection(rf.REPORT_STATES, rf.REPORT_STATE_LABELS)
+# performance splits (G1-G4)
+SHARE_KINDS = selection(sp.SHARE_KINDS, sp.SHARE_KIND_LABELS)
 
 # The lead fields that hold a customer's attribution -> the attribute of the
 # policy's ``vocabulary.Customer``: read, written and protected through this
@@ -59,6 +62,10 @@ PROTECTED_FIELDS = frozenset(
     (set(CUSTOMER_FIELDS) - {"user_id"})
     | set(REASON_FIELDS)
     | {"attribution_first_follow_up_due", "attribution_release_rule"}
+)
+# What a sales manager records on a deal for its shares (G2, C3).
+SHARE_FIELDS = frozenset(
+    ("attribution_group_lead_ids", "attribution_caller_id", "attribution_caller_after_booking")
 )
 # What a decision reads of a lead: the customer, and where its policy comes from.
 DECISION_FIELDS = ["name", "company_id", "team_id", *CUSTOMER_FIELDS]

@@ -20,3 +20,4 @@ from . import calendar_event
 from . import crm_attribution_turn
 from . import crm_attribution_violation
 from . import crm_attribution_referral
+from . import crm_attribution_share

@@ -20,6 +20,7 @@ POLICY_FIELDS = {
     "attribution_daily_claim_limit": "daily_claim_limit",
     "attribution_cooldown_days": "cooldown_days",
     "attribution_referral_report_days": "referral_report_days",
+    "attribution_helper_share_percent": "helper_share_percent",
 }
 # Rotation field name on the records -> name in rotation_policy.RotationPolicy.
 ROTATION_FIELDS = {
@@ -117,6 +118,14 @@ class CrmAttributionPolicyMixin(models.AbstractModel):
         "counts for this many days; after that, if the person never came, it has expired.",
     )
 
+    attribution_helper_share_percent = fields.Integer(
+        string="Helper's Share (%)",
+        default=50,
+        help="G1 (B5, B6): the share of a deal's performance and commission that goes to the "
+        "helper who received the owner's customer on the day the deal was won (0-100; the "
+        "owner keeps the rest).",
+    )
+
     attribution_rotation_advance = fields.Selection(
         ROTATION_ADVANCES,
         string="First Receiver Advances",
@@ -167,8 +176,9 @@ class CrmAttributionPolicyMixin(models.AbstractModel):
             )
             raise ValidationError(
                 self.env._(
-                    "Protection periods must be positive whole numbers of days, and "
-                    "limits and other periods whole numbers, 0 (off) or more: %(settings)s.",
+                    "Protection periods must be positive whole numbers of days, limits and "
+                    "other periods whole numbers, 0 (off) or more, and shares percentages "
+                    "from 0 to 100: %(settings)s.",
                     settings=labels,
                 )
             )

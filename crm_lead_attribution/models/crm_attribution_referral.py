@@ -237,7 +237,10 @@ class CrmAttributionReferral(models.Model):
         company = self.env.company
         at = at or self.env["crm.lead"]._attribution_now()
         desk = self.env["crm.attribution.desk"]
-        phone_e164, _international = desk._parse_phone(phone, company)
+        try:
+            phone_e164, _international = desk._parse_phone(phone, company)
+        except ValidationError:
+            return None  # the registration refuses the phone with its own message (A1)
         report = self._for_phone(company, phone_e164, at)
         referrer = self.env["crm.lead"]
         if referrer_phone:

@@ -49,6 +49,12 @@ class CrmAttributionTurn(models.Model):
         ondelete="set null",
         groups="sales_team.group_sale_manager",
     )
+    arranged = fields.Boolean(
+        string="Arranged Signing",
+        readonly=True,
+        help="G3: the customer came to sign as arranged with the owner: a deal won that "
+        "day stays whole with the owner, whoever received the customer.",
+    )
     actor_id = fields.Many2one("res.users", string="Recorded By", readonly=True)
     rule = fields.Char(required=True, readonly=True)
     reason_message = fields.Text(readonly=True)

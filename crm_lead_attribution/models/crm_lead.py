@@ -12,6 +12,7 @@ from ..const import (
     MANAGER_GROUP,
     OWNERSHIP_KINDS,
     PROTECTED_FIELDS,
+    SHARE_FIELDS,
     SOURCE_CHANNELS,
     WRITE_FLAG,
 )
@@ -32,7 +33,7 @@ class CrmLead(models.Model):
     _inherit = ["crm.attribution.guard", "crm.lead"]
     # F3: a lead cannot be given a contact the user may not read (its name,
     # phone and address would be copied onto the lead in sudo)
-    _attribution_guarded = {"partner_id": "read"}
+    _attribution_guarded = {"partner_id": "read", "attribution_group_lead_ids": "read"}
 
     attribution_state = fields.Selection(
         ATTRIBUTION_STATES,
@@ -164,6 +165,32 @@ class CrmLead(models.Model):
     )
     attribution_change_request_count = fields.Integer(
         compute="_compute_attribution_change_request_count"
+    )
+
+    # Performance splits (G1-G4, C3): the won deal's shares, and what the
+    # sales manager records for them.
+    attribution_share_ids = fields.One2many(
+        "crm.attribution.share", "lead_id", string="Shares", readonly=True
+    )
+    attribution_group_lead_ids = fields.Many2many(
+        "crm.lead",
+        "crm_lead_attribution_group_rel",
+        "lead_id",
+        "member_id",
+        string="Same Family or Group",
+        help="G2: customers of one family or group met by different salespeople without "
+        "knowing (set by a sales manager): the commission of this deal is split evenly "
+        "among their receivers, the performance goes to the first receiver.",
+    )
+    attribution_caller_id = fields.Many2one(
+        "res.users",
+        string="Caller Named",
+        help="C3: the salesperson who took the customer's call, named by the customer.",
+    )
+    attribution_caller_after_booking = fields.Boolean(
+        string="Named After Booking",
+        help="C3: the customer named the caller only after booking: the performance goes "
+        "to the receiver, the commission is split 50/50 with the caller.",
     )
 
     # ------------------------------------------------------------------
@@ -389,6 +416,13 @@ class CrmLead(models.Model):
                 )
             )
         manager = self.env.su or self.env.user.has_group(MANAGER_GROUP)
+        if SHARE_FIELDS.intersection(vals) and not manager:
+            raise UserError(
+                self.env._(
+                    "A sales manager records a family or group and a caller named by the "
+                    "customer, which decide the deal's shares (G2, C3)."
+                )
+            )
         moved_team = "team_id" in vals and self.filtered(
             lambda lead: lead.attribution_state and lead.team_id.id != (vals["team_id"] or False)
         )
@@ -417,6 +451,9 @@ class CrmLead(models.Model):
         """Remember what the write may change in the attribution of managed leads."""
         managed = self.filtered("attribution_state")
         watched = {}
+        if {"stage_id", "probability", "active"}.intersection(vals):
+            # G4: a deal won gets its shares; reopened or lost, it loses them
+            watched["shares"] = {lead.id: lead._attribution_is_won() for lead in self}
         if {"stage_id", "probability", "active"}.intersection(vals):
             # E8: another deal of a registered customer may be a reorder
             others = (self - managed).filtered("partner_id")
@@ -459,8 +496,18 @@ class CrmLead(models.Model):
             )
         if "phone" in watched:
             leads(watched["phone"])._attribution_sync_identity()
+        if "shares" in watched:
+            self._attribution_update_shares(watched["shares"], now)
         if watched.get("lost"):
             leads(watched["lost"])._attribution_mark_lost(now)
+
+    def _attribution_update_shares(self, was_won, at):
+        """G4: shares for the deals this write won; none for those it reopened."""
+        Share = self.env["crm.attribution.share"]
+        won = self.browse([i for i, was in was_won.items() if not was])
+        Share._compute_for(won.filtered(lambda lead: lead._attribution_is_won()), at)
+        reopened = self.browse([i for i, was in was_won.items() if was])
+        Share._drop_for(reopened.filtered(lambda lead: not lead._attribution_is_won()))
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -526,6 +573,18 @@ class CrmLead(models.Model):
                     "form",
                 )
             ],
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
+    def action_attribution_edit_shares(self):
+        """H5: the sales manager sets this won deal's shares, with a reason."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set the Shares"),
+            "res_model": "crm.attribution.share.edit",
+            "view_mode": "form",
             "target": "new",
             "context": {"default_lead_id": self.id},
         }

@@ -172,7 +172,7 @@ class CrmTeam(models.Model):
         self.fetch([*ROTATION_TEAM_FIELDS, *ROTATION_FIELDS])
         (self.company_id or self.env.company).fetch(["partner_id", *ROTATION_FIELDS])
 
-    def _attribution_decide_rotation(self, decide, at=None, lead=None, note=False):
+    def _attribution_decide_rotation(self, decide, at=None, lead=None, note=False, arranged=False):
         """Lock the rotation, lapse yesterday's make-up turns, decide with the
         pure ``decide(rotation)`` and record the outcome; return it."""
         self.ensure_one()
@@ -191,7 +191,7 @@ class CrmTeam(models.Model):
                     team=self.name,
                 )
             ) from nobody
-        team._attribution_record(outcome, at, lead=lead, note=note, rows=rows)
+        team._attribution_record(outcome, at, lead=lead, note=note, rows=rows, arranged=arranged)
         return outcome
 
     def _attribution_receive_next(self, at=None):
@@ -199,14 +199,18 @@ class CrmTeam(models.Model):
         outcome = self._attribution_decide_rotation(rot.take_turn, at)
         return self.env["res.users"].browse(outcome.receiver_id)
 
-    def _attribution_receive_returning(self, owner, closed=False, at=None, lead=None):
+    def _attribution_receive_returning(
+        self, owner, closed=False, at=None, lead=None, arranged=False
+    ):
         """B3-B8: a returning visitor of ``owner``: who receives, and how the
-        turns move."""
+        turns move; ``arranged``: the visitor came to sign as arranged with
+        the owner (G3, recorded on a helper's turn)."""
         policy = self._attribution_rotation_policy()
         return self._attribution_decide_rotation(
             lambda rotation: rot.receive_returning(rotation, owner.id, policy, closed=closed),
             at,
             lead=lead,
+            arranged=arranged,
         )
 
     def _attribution_receive_friends(self, owner, at=None, lead=None):
@@ -266,7 +270,7 @@ class CrmTeam(models.Model):
             )
         stale.write({"attribution_makeup_day": False})
 
-    def _attribution_record(self, outcome, at, lead=None, note=False, rows=None):
+    def _attribution_record(self, outcome, at, lead=None, note=False, rows=None, arranged=False):
         """Write the rotation after the decision (members' states, the last
         turn today) and log its turns. ``rows``: the members' rows the
         decision was made on (read again if not given). The rotation's own
@@ -298,9 +302,9 @@ class CrmTeam(models.Model):
                 self.with_context(mail_notrack=True).write(
                     {"attribution_last_member_id": last.id, "attribution_last_day": day}
                 )
-        self._attribution_log_turns(outcome.turns, at, day, lead=lead, note=note)
+        self._attribution_log_turns(outcome.turns, at, day, lead=lead, note=note, arranged=arranged)
 
-    def _attribution_log_turns(self, turns, at, day, lead=None, note=False):
+    def _attribution_log_turns(self, turns, at, day, lead=None, note=False, arranged=False):
         Ledger = self.env["crm.attribution.ledger"]
         self.env["crm.attribution.turn"].sudo().create(
             [
@@ -319,6 +323,7 @@ class CrmTeam(models.Model):
                     "reason_message": turn.reason.message,
                     "reason_args": Ledger._attribution_dump_args(turn.reason.args),
                     "note": note or False,
+                    "arranged": arranged and turn.event == rot.HELPER,
                 }
                 for turn in turns
             ]

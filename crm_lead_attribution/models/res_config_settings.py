@@ -41,6 +41,9 @@ class ResConfigSettings(models.TransientModel):
     attribution_referral_report_days = fields.Integer(
         related="company_id.attribution_referral_report_days", readonly=False
     )
+    attribution_helper_share_percent = fields.Integer(
+        related="company_id.attribution_helper_share_percent", readonly=False
+    )
     attribution_phone_country_id = fields.Many2one(
         related="company_id.attribution_phone_country_id", readonly=False
     )

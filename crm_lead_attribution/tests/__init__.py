@@ -21,3 +21,4 @@ from . import test_security_rpc
 from . import test_tours
 from . import test_rotation
 from . import test_referral
+from . import test_shares

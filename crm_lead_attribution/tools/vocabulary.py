@@ -109,6 +109,7 @@ EVENT_LABELS = {
     "request": _lt("Change Request"),
     "phone": _lt("Phone Change"),
     "referral": _lt("Referral or Report"),
+    "share": _lt("Deal Shares"),
 }
 EVENTS = tuple(EVENT_LABELS)
 
@@ -193,6 +194,7 @@ class Policy:
     daily_claim_limit: int = 5  # F2: claims per salesperson and day; 0: no limit
     cooldown_days: int = 7  # F2: before a former owner may reclaim; 0: none
     referral_report_days: int = 30  # D2 / D4: a report (报备) expires after this many days
+    helper_share_percent: int = 50  # G1: the same-day helper's share of a deal (0-100)
 
     POSITIVE = (
         "visit_days",
@@ -208,7 +210,9 @@ class Policy:
         "holding_limit",
         "daily_claim_limit",
         "cooldown_days",
+        "helper_share_percent",
     )
+    AT_MOST = {"helper_share_percent": 100}
 
     def days_for(self, kind):
         return {
@@ -231,6 +235,7 @@ class Policy:
             for name in self.POSITIVE + self.NOT_NEGATIVE
             if not whole(getattr(self, name))
             or getattr(self, name) < (1 if name in self.POSITIVE else 0)
+            or getattr(self, name) > self.AT_MOST.get(name, getattr(self, name))
         ]
 
 

@@ -5,3 +5,4 @@ from . import crm_attribution_give_up
 from . import base_partner_merge
 from . import crm_lead_lost
 from . import crm_lead_to_opportunity
+from . import crm_attribution_share_edit

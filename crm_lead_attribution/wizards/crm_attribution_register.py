@@ -75,6 +75,11 @@ class CrmAttributionRegister(models.TransientModel):
         help="B10: the phone of the buyer (a customer with a closed deal) who brought these "
         "visitors: the buyer's owner owns them, present or not.",
     )
+    arranged_signing = fields.Boolean(
+        string="Came to Sign as Arranged",
+        help="G3: the returning customer came to sign as arranged with the owner: if a "
+        "colleague receives them, a deal won today stays whole with the owner.",
+    )
     referrer_phone = fields.Char(
         string="Brought By (Phone)",
         help="D1: the phone of the existing customer who brought this visitor; the "
@@ -156,7 +161,7 @@ class CrmAttributionRegister(models.TransientModel):
             kept = RESULT_FIELDS + DESK_FIELDS
             if any(wizard.state == "done" for wizard in self):
                 # B10 / D1: what was registered stays as registered
-                kept += ("buyer_phone", "referrer_phone", "referrer_present")
+                kept += ("buyer_phone", "referrer_phone", "referrer_present", "arranged_signing")
             vals = {key: value for key, value in vals.items() if key not in kept}
         return super().write(vals)
 
@@ -452,7 +457,10 @@ class CrmAttributionRegister(models.TransientModel):
             return None  # no rotation here, or the walk-in took a turn at the door
         owner = self.env["res.users"].browse(decision.customer.owner_id)
         return self.team_id._attribution_receive_returning(
-            owner, closed=decision.customer.state == v.LOCKED, lead=lead.sudo()
+            owner,
+            closed=decision.customer.state == v.LOCKED,
+            lead=lead.sudo(),
+            arranged=self.arranged_signing,
         )
 
     def _rotate_friends(self, buyer, lead):
