@@ -151,9 +151,11 @@ class CrmAttributionReferral(models.Model):
 
     def action_confirm(self):
         self._decide("confirmed")
+        return True
 
     def action_refuse(self):
         self._decide("refused")
+        return True
 
     def _decide(self, state):
         """A sales manager confirms or refuses the reports (D2, D4)."""
@@ -241,6 +243,8 @@ class CrmAttributionReferral(models.Model):
             phone_e164, _international = desk._parse_phone(phone, company)
         except ValidationError:
             return None  # the registration refuses the phone with its own message (A1)
+        if desk.sudo()._find_customer(company, phone_e164).attribution_state:
+            return None  # D1-D4 decide for a new visitor only; A2, B3, F1 decide the others
         report = self._for_phone(company, phone_e164, at)
         referrer = self.env["crm.lead"]
         if referrer_phone:

@@ -19,23 +19,31 @@ class ResPartner(models.Model):
         "res.partner",
         string="Referred By",
         index="btree_not_null",
+        groups="sales_team.group_sale_salesman_all_leads",
         help="D1: the existing customer who brought this person (老带新).",
     )
     attribution_referral_ids = fields.One2many(
         "res.partner",
         "attribution_referrer_id",
         string="Referrals",
+        groups="sales_team.group_sale_salesman_all_leads",
         help="D1: people this customer brought.",
     )
     attribution_referral_root_id = fields.Many2one(
         "res.partner",
         string="Chain's First Customer",
+        groups="sales_team.group_sale_salesman_all_leads",
         compute="_compute_attribution_referral_chain",
         store=True,
         recursive=True,
         index="btree_not_null",
         help="D1: the customer who started this chain of referrals (甲 brought 乙, 乙 "
         "brought 丙: 甲 is the first).",
+    )
+    attribution_referred_by = fields.Char(
+        string="Referred By (Name)",
+        compute="_compute_attribution_referred_by",
+        help="D1: the customer who brought this person, if you may read that customer (F3).",
     )
     attribution_referral_depth = fields.Integer(
         string="Referral Depth",
@@ -78,6 +86,17 @@ class ResPartner(models.Model):
             partner.attribution_referral_root_id = referrer.attribution_referral_root_id or referrer
             partner.attribution_referral_depth = (
                 referrer.attribution_referral_depth + 1 if referrer else 0
+            )
+
+    @api.depends_context("uid")
+    @api.depends("attribution_referrer_id")
+    def _compute_attribution_referred_by(self):
+        # F3: the referrer's name only to whom may read the referrer (a
+        # many2one shows its value's name to anyone who reads the record)
+        for partner in self:
+            referrer = partner.sudo().attribution_referrer_id.with_env(self.env)
+            partner.attribution_referred_by = (
+                referrer.sudo().name if referrer and referrer.has_access("read") else False
             )
 
     @api.constrains("attribution_referrer_id")
@@ -140,7 +159,13 @@ class ResPartner(models.Model):
     def write(self, vals):
         self._attribution_check_change()
         if vals.get("attribution_referrer_id"):
-            self._attribution_check_cycle(vals["attribution_referrer_id"])
+            try:
+                referrer_id = int(vals["attribution_referrer_id"])
+            except (TypeError, ValueError) as error:
+                raise ValidationError(
+                    self.env._("Choose the customer who brought this person (D1).")
+                ) from error
+            self._attribution_check_cycle(referrer_id)
         if vals.get("phone") or vals.get("mobile"):
             self.env["crm.attribution.identity"]._refuse_shared(self._attribution_leads())
         result = super().write(vals)

@@ -44,7 +44,8 @@ class TestReferral(AttributionCase):
         self.assertEqual(
             (entry.rule, entry.event, entry.owner_id), ("D1", "registration", self.alice)
         )
-        self.assertIn("甲", entry.reason)
+        self.assertIn("Alice Li", entry.reason)
+        self.assertNotIn("甲", entry.reason, "no customer's name in the desk's sentence (F3)")
 
     def test_d1_the_chain_continues_and_has_its_first_customer_and_depth(self):
         jia = self.register("甲", "13800001111", self.alice)
@@ -69,7 +70,7 @@ class TestReferral(AttributionCase):
         self.referred("乙", "13800002222", "13800001111")
         yi = self.lead_of("13800002222")
         with self.assertRefused(ValidationError, "by themselves"):
-            jia.partner_id.with_user(self.alice).attribution_referrer_id = yi.partner_id
+            jia.partner_id.with_user(self.manager).attribution_referrer_id = yi.partner_id
         self.assertFalse(jia.partner_id.attribution_referrer_id)
 
     def test_d1_root_and_depth_do_not_depend_on_the_order_of_linking(self):
@@ -87,7 +88,7 @@ class TestReferral(AttributionCase):
         jia = self.register("甲", "13800001111", self.alice)
         self.referred("乙", "13800002222", "13800001111")
         yi = self.lead_of("13800002222")
-        action = yi.partner_id.with_user(self.alice).action_attribution_referral_chain()
+        action = yi.partner_id.with_user(self.manager).action_attribution_referral_chain()
         self.assertEqual(action["view_mode"], "hierarchy")
         self.assertEqual(action["domain"], [("id", "=", jia.partner_id.id)])
         rows = self.root["res.partner"].hierarchy_read(
@@ -279,3 +280,71 @@ class TestReferral(AttributionCase):
         self.assertEqual(report.expires_at, T0 + 5 * DAY)
         with self.assertRefused(ValidationError, "Reports Expire"):
             self.company.attribution_referral_report_days = 0
+
+    # -- the RPC break-in round ---------------------------------------------
+
+    def test_d1_a_hidden_referrer_is_not_named_on_a_readable_contact(self):
+        self.register("甲", "13800001111", self.alice)
+        self.referred("乙", "13800002222", "13800001111")
+        yi = self.lead_of("13800002222")
+        self.assertEqual(yi.partner_id.with_user(self.alice).attribution_referred_by, "甲")
+        yi.with_user(self.manager).user_id = self.bob  # 乙 given to Bob (H5); 甲 stays Alice's
+        contact = yi.partner_id.with_user(self.bob)
+        self.assertFalse(contact.attribution_referred_by)
+        self.assertEqual(contact.attribution_referral_depth, 1)
+        for fname in ("attribution_referrer_id", "attribution_referral_root_id"):
+            with self.assertRaises(AccessError):
+                contact.read([fname])
+        with self.assertRaises(AccessError):
+            contact.read(["attribution_referral_ids"])
+
+    def test_d1_a_salesperson_registering_a_reported_visitor_learns_only_the_owner(self):
+        jia = self.register("甲", "13800001111", self.alice)
+        report = self.report(self.alice, "13800002222", referrer=jia.with_user(self.alice))
+        report.with_user(self.manager).action_confirm()
+        wizard = (
+            self.env["crm.attribution.register"]
+            .with_user(self.bob)
+            .create({"name": "乙", "phone": "13800002222", "receiver_id": self.bob.id})
+        )
+        self.assertEqual(wizard.owner_id, self.bob, "the preview stays blind (F3)")
+        wizard.action_register()
+        self.assertEqual((wizard.rule, wizard.owner_id), ("D1", self.alice))
+        self.assertFalse(wizard.referral_reason)
+        self.assertNotIn("甲", wizard.reason)
+        self.assertIn("Alice Li", wizard.reason)
+
+    def test_d2_a_draft_report_is_not_told_to_a_salesperson(self):
+        jia = self.register("甲", "13800001111", self.alice)
+        self.report(self.alice, "13800002222", referrer=jia.with_user(self.alice))
+        wizard = self.desk(self.bob, "乙", "13800002222", receiver=self.bob)
+        self.assertEqual((wizard.rule, wizard.owner_id), ("B2", self.bob))
+        self.assertFalse(wizard.referral_rule or wizard.referral_reason)
+
+    def test_d4_a_report_on_a_held_customer_changes_nothing_of_the_visit(self):
+        self.register("甲", "13800001111", self.alice)
+        report = self.report(self.bob, "13800001111", name="甲", kind="relation")
+        report.with_user(self.manager).action_confirm()
+        with self.at(T0 + DAY):
+            wizard = self.desk(self.reception, "甲", "13800001111", receiver=self.carol)
+        self.assertEqual(
+            (wizard.rule, wizard.owner_id, wizard.receiver_id), ("B3", self.alice, self.carol)
+        )
+        self.assertEqual(self.ledger(self.lead_of("13800001111"))[-1].receiver_id, self.carol)
+        self.assertEqual(report.state, "confirmed")
+
+    def test_d4_a_report_does_not_take_a_pool_customer(self):
+        pooled = self.released("甲", "13800001111", owner=self.alice)
+        report = self.report(self.bob, "13800001111", name="甲", kind="relation")
+        report.with_user(self.manager).action_confirm()
+        with self.at(T0 + 11 * DAY):
+            wizard = self.desk(self.reception, "甲", "13800001111", receiver=self.carol)
+        self.assertEqual((wizard.rule, pooled.user_id), ("F1", self.carol))
+
+    def test_d1_a_referrer_id_sent_as_text_gets_a_clear_answer(self):
+        jia = self.register("甲", "13800001111", self.alice)
+        Partner = self.env["res.partner"].with_user(self.manager)
+        other = Partner.create({"name": "丁"})
+        other.write({"attribution_referrer_id": str(jia.partner_id.id)})  # no crash
+        with self.assertRefused(ValidationError, "Choose the customer"):
+            other.write({"attribution_referrer_id": "abc"})

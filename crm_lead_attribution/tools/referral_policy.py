@@ -154,16 +154,20 @@ _REPORT_NOT_VALID = _lt(
     "person: the visitor is a new customer for the rotation."
 )
 _NOBODY_HOLDS = _lt(
-    "D1: neither %(referrer)s nor anyone above in the chain of referrals is held by a "
-    "salesperson: the visitor is a new customer for the rotation."
+    "D1: neither the referrer nor any customer above it in the chain of referrals is held by "
+    "a salesperson: the visitor is a new customer for the rotation."
 )
 _OWNED = _lt(
-    "D1: brought by %(referrer)s (%(how)s); %(owner)s, who holds %(through)s in the chain "
-    "of referrals, owns this customer."
+    "D1: brought by a customer of %(owner)s (%(how)s; %(steps)s step(s) up the chain of "
+    "referrals): %(owner)s owns this customer."
 )
 _OWNER_GONE = _lt(
-    "D3: brought by %(referrer)s (%(how)s), but %(owner)s, who holds %(through)s in the "
-    "chain of referrals, has left: the on-duty salesperson receives and owns this customer."
+    "D3: brought by a customer of %(owner)s (%(how)s), who has left: the on-duty salesperson "
+    "receives and owns this customer."
+)
+_BLIND = _lt(
+    "%(rule)s: this visitor was brought by a customer or reported beforehand (报备): the "
+    "customer belongs to %(owner)s."
 )
 _RELATION = _lt(
     "D4: a relative or friend of %(owner)s, reported beforehand: the customer belongs to them."
@@ -180,6 +184,12 @@ _STATE_WORDS = {
     "used": _lt("already used"),
     "expired": _lt("expired"),
 }
+
+
+def blind_reason(reason, owner_id):
+    """What a salesperson registering the visitor is told of a referral: the
+    rule and the owner, not who brought whom (F3)."""
+    return Reason(reason.rule, _BLIND, {"rule": reason.rule, "owner": UserRef(owner_id or 0)})
 
 
 def report_state(report, stored_state, at, policy):
@@ -218,17 +228,15 @@ def decide_referral(chain, present, report, at, policy, report_status=""):
                 False, None, None, Reason("D2", _REPORT_NOT_VALID, {"state": word})
             )
         return ReferralDecision(False, None, None, Reason("D2", _NOT_COUNTED))
-    referrer = chain[0]
     link = holder(chain)
     if link is None:
-        return ReferralDecision(
-            False, None, None, Reason("D1", _NOBODY_HOLDS, {"referrer": referrer.name})
-        )
+        return ReferralDecision(False, None, None, Reason("D1", _NOBODY_HOLDS))
+    # no customer's name in the sentence: the desk and the ledger show it to
+    # users who may not read those customers (F3)
     args = {
-        "referrer": referrer.name,
         "how": Label(_HOW_PRESENT if present else _HOW_REPORTED),
         "owner": UserRef(link.owner_id or 0),
-        "through": link.name,
+        "steps": chain.index(link),
     }
     if link.state == HANDOVER or not link.owner_can_own:
         return ReferralDecision(True, None, link.partner_id, Reason("D3", _OWNER_GONE, args))

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..const import OUTCOMES, REGISTRATION_KINDS, SALESMAN_GROUP, SOURCE_CHANNELS
+from ..tools import referral_policy as rf
 from ..tools import registration_policy as rp
 from ..tools import rotation_policy as rot
 from ..tools import vocabulary as v
@@ -323,19 +324,31 @@ class CrmAttributionRegister(models.TransientModel):
                 "result_lead_id": lead.id if lead.has_access("read") else False,
                 "customer_lead_id": lead.id,
                 "receiver_id": receiver.id,
-                **self._referral_result(referral),
+                **self._referral_result(referral, decision),
                 **self._rotate(decision, lead, buyer),
             }
         )
         return self._reopen()
 
-    def _referral_result(self, referral):
+    def _referral_result(self, referral, decision):
+        """D1-D4 as the desk shows them after registering; a salesperson who
+        registered the visitor is told the rule and the owner only (F3)."""
+        Ledger = self.env["crm.attribution.ledger"]
+        if not self.env.user._attribution_registers_for_others():
+            if decision.rule not in ("D1", "D3", "D4"):
+                return {"referral_rule": False, "referral_reason": False}
+            reason = rf.blind_reason(decision.reason, decision.owner_id)
+            return {
+                "referral_rule": False,
+                "referral_reason": False,
+                "reason": Ledger._attribution_render(reason),
+            }
         if not referral:
             return {"referral_rule": False, "referral_reason": False}
         reason = referral[0].reason
         return {
             "referral_rule": reason.rule,
-            "referral_reason": self.env["crm.attribution.ledger"]._attribution_render(reason),
+            "referral_reason": Ledger._attribution_render(reason),
         }
 
     def _buyer_lead(self):
