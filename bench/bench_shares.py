@@ -85,19 +85,19 @@ def measure_shares(env, deals, loop):
     lines = Share._compute_for(deals, at)
     env.flush_all()
     batch = time.perf_counter() - started
-    kinds = {}
-    for deal_id, kind, total in env.execute_query(
+    cr.execute(
         "SELECT lead_id, kind, sum(percent) FROM crm_attribution_share "
         "WHERE lead_id = ANY(%s) GROUP BY lead_id, kind",
         [deals.ids],
-    ):
-        kinds[(deal_id, kind)] = total
+    )
+    kinds = {(deal_id, kind): total for deal_id, kind, total in cr.fetchall()}
     assert len(kinds) == 2 * len(deals) and all(abs(t - 100) < 1e-6 for t in kinds.values())
-    split = env.execute_query(
+    cr.execute(
         "SELECT count(DISTINCT lead_id) FROM crm_attribution_share "
         "WHERE lead_id = ANY(%s) AND rule = 'G1'",
         [deals.ids],
-    )[0][0]
+    )
+    split = cr.fetchone()[0]
     extrapolated = per_deal * len(deals)
     return {
         "deals": len(deals),

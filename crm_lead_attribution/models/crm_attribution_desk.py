@@ -207,6 +207,9 @@ class CrmAttributionDesk(models.AbstractModel):
         lead = desk._save(company, identity, lead, decision, name, international, receiver, at)
         desk._apply_effects(lead, decision, known)
         desk._record(lead, decision, kind, receiver, actor, claimant, note, named_user, at)
+        if decision.outcome == v.NEW and decision.customer.state == v.HANDOVER:
+            # D4: a company-relations customer waits on the manager's list
+            self.env["crm.attribution.sweep"].sudo()._notify_managers(lead.sudo())
         if referral and decision.reason.rule in ("D1", "D3", "D4"):
             self.env["crm.attribution.referral"]._record_at_desk(lead, referral)
         # Recompute what the sudo writes left pending while still in sudo: the
@@ -446,7 +449,7 @@ class CrmAttributionDesk(models.AbstractModel):
             phone=international,
             country_id=country.id,
             company_id=company.id,
-            user_id=receiver.id,
+            user_id=values.get("user_id", receiver.id),  # none on the manager's list (D4)
         )
         team = receiver.sale_team_id
         if team:

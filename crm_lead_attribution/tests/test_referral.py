@@ -348,3 +348,39 @@ class TestReferral(AttributionCase):
         other.write({"attribution_referrer_id": str(jia.partner_id.id)})  # no crash
         with self.assertRefused(ValidationError, "Choose the customer"):
             other.write({"attribution_referrer_id": "abc"})
+
+    # -- D4: company relations --------------------------------------------
+
+    def test_d4_company_relations_go_to_the_managers_list(self):
+        wizard = self.desk(
+            self.reception, "王总", "13800005555", receiver=self.carol, company_relations=True
+        )
+        lead = self.lead_of("13800005555")
+        self.assertEqual((wizard.rule, wizard.owner_id), ("D4", self.env["res.users"]))
+        self.assertEqual(
+            (lead.user_id, lead.attribution_state), (self.env["res.users"], "handover")
+        )
+        self.assertEqual(lead.attribution_source_channel, "company")
+        self.assertFalse(lead.activity_ids, "no first follow-up without an owner")
+        self.assertTrue(self.notified(self.manager, "王总"), "the manager is told")
+        self.env["crm.lead"].browse(lead.id).with_user(self.manager)._attribution_assign(
+            self.bob, "公司关系，交给 Bob"
+        )
+        self.assertEqual((lead.user_id, lead.attribution_state), (self.bob, "protected"))
+
+    def test_d4_a_salesperson_cannot_send_their_walk_in_to_the_managers_list(self):
+        wizard = (
+            self.env["crm.attribution.register"]
+            .with_user(self.bob)
+            .create(
+                {
+                    "name": "王总",
+                    "phone": "13800005555",
+                    "receiver_id": self.bob.id,
+                    "company_relations": True,
+                }
+            )
+        )
+        with self.assertRefused(UserError, "registers the company's relations"):
+            wizard.action_register()
+        self.assertFalse(self.lead_of("13800005555"))

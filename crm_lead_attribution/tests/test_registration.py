@@ -215,7 +215,7 @@ class TestRegistration(AttributionCase):
         self.assertEqual(wizard.rule, "E7")
         self.assertEqual(lead.user_id, self.alice)
         self.assertEqual(
-            self.ledger(lead).mapped("event"), ["registration", "closing", "reception"]
+            self.ledger(lead).mapped("event"), ["registration", "closing", "share", "reception"]
         )
         # reopening the deal (a manager's decision) protects the customer again
         with self.at(T0 + timedelta(days=201)):

@@ -280,6 +280,32 @@ def start_ownership(customer, owner_id, at, until, **changes):
     )
 
 
+# The source channel whose new customers the manager assigns (D4, 公司关系).
+COMPANY_RELATIONS = "company"
+_COMPANY_REASON = _lt(
+    "D4: a customer of the company's relations (公司关系) is assigned by the sales manager: "
+    "registered to the manager's list, not to the rotation or the receiver."
+)
+
+
+def _company_relations(registration):
+    """D4: a new company-relations customer, on the manager's list (no owner)."""
+    at = registration.at
+    customer = Customer(
+        owner_id=None,
+        state=HANDOVER,
+        protected_until=None,
+        first_receiver_id=None,
+        first_contact_at=at,
+        owner_since=None,
+        ownership_kind=registration.kind,
+        visited=registration.kind == VISIT,
+        source_channel=COMPANY_RELATIONS,
+        pool_since=at,
+    )
+    return Decision(NEW, customer, None, Reason("D4", _COMPANY_REASON))
+
+
 def decide_registration(registration, known, policy):
     """Decide a registration of ``registration.phone`` (A2).
 
@@ -289,6 +315,8 @@ def decide_registration(registration, known, policy):
     :return: a :class:`Decision`
     """
     at = registration.at
+    if known is None and registration.source_channel == COMPANY_RELATIONS:
+        return _company_relations(registration)
     if known is None:
         customer, due = _new_ownership(registration, policy, registration.source_channel)
         rule, message = _NEW_REASONS[registration.kind]

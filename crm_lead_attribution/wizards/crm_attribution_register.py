@@ -76,6 +76,11 @@ class CrmAttributionRegister(models.TransientModel):
         help="B10: the phone of the buyer (a customer with a closed deal) who brought these "
         "visitors: the buyer's owner owns them, present or not.",
     )
+    company_relations = fields.Boolean(
+        string="Company Relations (公司关系)",
+        help="D4: a customer introduced or brought by the company's relations: registered "
+        "to the sales manager's list, who assigns the customer; not to the rotation.",
+    )
     arranged_signing = fields.Boolean(
         string="Came to Sign as Arranged",
         help="G3: the returning customer came to sign as arranged with the owner: if a "
@@ -162,7 +167,13 @@ class CrmAttributionRegister(models.TransientModel):
             kept = RESULT_FIELDS + DESK_FIELDS
             if any(wizard.state == "done" for wizard in self):
                 # B10 / D1: what was registered stays as registered
-                kept += ("buyer_phone", "referrer_phone", "referrer_present", "arranged_signing")
+                kept += (
+                    "buyer_phone",
+                    "referrer_phone",
+                    "referrer_present",
+                    "arranged_signing",
+                    "company_relations",
+                )
             vals = {key: value for key, value in vals.items() if key not in kept}
         return super().write(vals)
 
@@ -189,10 +200,12 @@ class CrmAttributionRegister(models.TransientModel):
                 "\n".join(self.env._(rp.PROBLEM_MESSAGES[code], **args) for code, args in problems)
             )
 
-    @api.depends("kind", "referrer_phone")
+    @api.depends("kind", "referrer_phone", "company_relations")
     def _compute_source_channel(self):
         for wizard in self:
-            if wizard.kind == v.VISIT and wizard.referrer_phone:
+            if wizard.company_relations and wizard.kind != v.CHANNEL:
+                wizard.source_channel = rp.COMPANY_RELATIONS  # D4 (A4)
+            elif wizard.kind == v.VISIT and wizard.referrer_phone:
                 wizard.source_channel = "referral"  # D1 (A4)
             else:
                 wizard.source_channel = v.DEFAULT_SOURCE_CHANNEL.get(wizard.kind, "other")
@@ -279,7 +292,7 @@ class CrmAttributionRegister(models.TransientModel):
 
     def _referral(self):
         """D1-D4: the referral or report deciding this walk-in, or None."""
-        if self.kind != v.VISIT or self.buyer_phone:
+        if self.kind != v.VISIT or self.buyer_phone or self.company_relations:
             return None
         return self.env["crm.attribution.referral"]._at_desk(
             self.phone, self.referrer_phone, self.referrer_present, team=self.team_id
@@ -292,6 +305,10 @@ class CrmAttributionRegister(models.TransientModel):
         self.ensure_one()
         if self.state == "done":
             return self._reopen()
+        if self.company_relations and not self.env.user._attribution_registers_for_others():
+            raise UserError(
+                self.env._("The reception desk registers the company's relations (D4).")
+            )
         buyer = self._buyer_lead()
         referral = self._referral()
         receiver = self.receiver_id
