@@ -58,8 +58,10 @@ def won_deals(env, count):
         """
         INSERT INTO crm_attribution_turn (date, day, team_id, user_id, event, counted, owner_id,
                                           lead_id, rule, arranged)
-        SELECT %(at)s, %(day)s, %(team)s, l.attribution_first_receiver_id, 'helper', true,
-               l.user_id, l.id, 'B5', false
+        SELECT %(at)s, %(day)s, %(team)s,
+               (SELECT u.id FROM res_users u WHERE u.login LIKE 'cla_bench_%%'
+                   AND u.id != l.user_id ORDER BY u.id LIMIT 1),
+               'helper', true, l.user_id, l.id, 'B5', false
           FROM crm_lead l WHERE l.id = ANY(%(ids)s) AND l.id %% 10 = 0
         """,
         {"at": datetime(2026, 3, 2, 3, 0), "day": "2026-03-02", "team": team.id, "ids": ids},
@@ -181,7 +183,7 @@ def measure_referrals(env, deepest, samples):
     for partner in picks:
         seconds, decision = timed(resolve, partner)
         ours.append(seconds)
-        seconds, owner = timed(python_walk, partner)
+        seconds, owner = timed(lambda partner: python_walk(env, partner), partner)
         walk.append(seconds)
         assert decision.owner_id == owner and decision.reason.rule == "D1", (decision, owner)
     mine = summary(ours, digits=3)
@@ -214,6 +216,7 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         deals = won_deals(env, options.deals)
         shares = measure_shares(env, deals, options.loop)
+        print(json.dumps({"shares": shares}, indent=2), flush=True)
         cr.rollback()
         env.invalidate_all()
         deepest = make_chains(env, options.chains)

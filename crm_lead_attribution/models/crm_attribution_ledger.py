@@ -174,6 +174,7 @@ class CrmAttributionLedger(models.Model):
         among ``previous_owner_id``, ``ownership_changed``, ``note``,
         ``actor_id``. The customer's name, phone, owner, state and deadline
         are read from the lead as it is now, like ``_attribution_prepare``.
+        Returns ``(entry id, lead id)`` of the new entries.
         """
         actor = self.env.uid
         columns = {
@@ -223,9 +224,11 @@ class CrmAttributionLedger(models.Model):
                        coalesce(l.phone_sanitized, l.phone),
                        l.user_id, l.attribution_state, l.attribution_protected_until,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(arrays)s) AS v(%(names)s)
+                  FROM unnest(%(arrays)s) WITH ORDINALITY AS v(%(names)s, position)
                   JOIN crm_lead l ON l.id = v.lead_id
                   LEFT JOIN res_partner p ON p.id = l.partner_id
+                 ORDER BY v.position
+             RETURNING id, lead_id
                 """,
                 company=self.env.company.id,
                 uid=actor,
@@ -236,6 +239,7 @@ class CrmAttributionLedger(models.Model):
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
             )
         )
+        return self.env.cr.fetchall()
 
     # ------------------------------------------------------------------
     # What the claim limits read (F1, F2)
