@@ -384,3 +384,18 @@ class TestReferral(AttributionCase):
         with self.assertRefused(UserError, "registers the company's relations"):
             wizard.action_register()
         self.assertFalse(self.lead_of("13800005555"))
+        wizard = (
+            self.env["crm.attribution.register"]
+            .with_user(self.bob)
+            .create(
+                {
+                    "name": "王总",
+                    "phone": "13800005555",
+                    "receiver_id": self.bob.id,
+                    "source_channel": "company",
+                }
+            )
+        )
+        with self.assertRefused(UserError, "registers the company's relations"):
+            wizard.action_register()
+        self.assertFalse(self.lead_of("13800005555"))

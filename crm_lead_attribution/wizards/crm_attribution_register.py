@@ -305,7 +305,8 @@ class CrmAttributionRegister(models.TransientModel):
         self.ensure_one()
         if self.state == "done":
             return self._reopen()
-        if self.company_relations and not self.env.user._attribution_registers_for_others():
+        company = self.company_relations or self.source_channel == rp.COMPANY_RELATIONS
+        if company and not self.env.user._attribution_registers_for_others():
             raise UserError(
                 self.env._("The reception desk registers the company's relations (D4).")
             )
