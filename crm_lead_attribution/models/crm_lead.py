@@ -178,6 +178,7 @@ class CrmLead(models.Model):
         "lead_id",
         "member_id",
         string="Same Family or Group",
+        copy=False,
         help="G2: customers of one family or group met by different salespeople without "
         "knowing (set by a sales manager): the commission of this deal is split evenly "
         "among their receivers, the performance goes to the first receiver.",
@@ -185,10 +186,12 @@ class CrmLead(models.Model):
     attribution_caller_id = fields.Many2one(
         "res.users",
         string="Caller Named",
+        copy=False,
         help="C3: the salesperson who took the customer's call, named by the customer.",
     )
     attribution_caller_after_booking = fields.Boolean(
         string="Named After Booking",
+        copy=False,
         help="C3: the customer named the caller only after booking: the performance goes "
         "to the receiver, the commission is split 50/50 with the caller.",
     )
@@ -327,16 +330,29 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._attribution_trusted() and any(
-            PROTECTED_FIELDS.intersection(vals) for vals in vals_list
-        ):
+        if not self._attribution_trusted():
+            if any(PROTECTED_FIELDS.intersection(vals) for vals in vals_list):
+                raise UserError(
+                    self.env._(
+                        "The attribution of a customer is set by the attribution rules only: "
+                        "register the customer at the desk instead (I1)."
+                    )
+                )
+            for vals in vals_list:
+                self._attribution_check_share_fields(vals)
+        return super().create(vals_list)
+
+    def _attribution_check_share_fields(self, vals):
+        """G2 / C3: what decides a deal's shares is the sales manager's to record
+        (on a new lead, a copy or an existing one)."""
+        manager = self.env.su or self.env.user.has_group(MANAGER_GROUP)
+        if not manager and any(vals.get(fname) for fname in SHARE_FIELDS):
             raise UserError(
                 self.env._(
-                    "The attribution of a customer is set by the attribution rules only: "
-                    "register the customer at the desk instead (I1)."
+                    "A sales manager records a family or group and a caller named by the "
+                    "customer, which decide the deal's shares (G2, C3)."
                 )
             )
-        return super().create(vals_list)
 
     def unlink(self):
         if self.filtered("attribution_state") and not (
@@ -416,13 +432,7 @@ class CrmLead(models.Model):
                 )
             )
         manager = self.env.su or self.env.user.has_group(MANAGER_GROUP)
-        if SHARE_FIELDS.intersection(vals) and not manager:
-            raise UserError(
-                self.env._(
-                    "A sales manager records a family or group and a caller named by the "
-                    "customer, which decide the deal's shares (G2, C3)."
-                )
-            )
+        self._attribution_check_share_fields(vals)
         moved_team = "team_id" in vals and self.filtered(
             lambda lead: lead.attribution_state and lead.team_id.id != (vals["team_id"] or False)
         )

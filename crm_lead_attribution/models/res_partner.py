@@ -65,8 +65,12 @@ class ResPartner(models.Model):
 
     @api.depends("attribution_referral_ids")
     def _compute_attribution_referral_count(self):
+        # a count only, read as superuser: the referrer field itself is for
+        # users who see all leads (a salesperson's contact form shows the count)
         counts = dict(
-            self.env["res.partner"]._read_group(
+            self.env["res.partner"]
+            .sudo()
+            ._read_group(
                 [("attribution_referrer_id", "in", self.ids)],
                 ["attribution_referrer_id"],
                 ["__count"],

@@ -2,7 +2,7 @@
 salespeople and the manager would meet them."""
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import DAY, T0, AttributionCase
 
@@ -399,3 +399,16 @@ class TestReferral(AttributionCase):
         with self.assertRefused(UserError, "registers the company's relations"):
             wizard.action_register()
         self.assertFalse(self.lead_of("13800005555"))
+
+    def test_d1_a_salesperson_opens_their_customers_contact_form(self):
+        """RPC round 3: the form's referral count read the referrer field,
+        which only users seeing all leads may read."""
+        self.register("甲", "13800001111", self.alice)
+        self.referred("乙", "13800002222", "13800001111")
+        jia = self.lead_of("13800001111").partner_id.with_user(self.alice)
+        values = jia.web_read(
+            {"display_name": {}, "attribution_referral_count": {}, "attribution_referral_depth": {}}
+        )
+        self.assertEqual(values[0]["attribution_referral_count"], 1)
+        form = Form(jia)
+        self.assertEqual(form.name, "甲")

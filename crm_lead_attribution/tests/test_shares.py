@@ -198,6 +198,19 @@ class TestShares(RotationCase):
             )
         with self.assertRefused(UserError, "sales manager records a family"):
             lead.with_user(self.alice).write({"attribution_caller_id": self.alice.id})
+        # RPC round 3: nor on a new lead or a copy
+        Lead = self.env["crm.lead"].with_user(self.alice)
+        with self.assertRefused(UserError, "sales manager records a family"):
+            Lead.create(
+                {
+                    "name": "假单",
+                    "attribution_caller_id": self.alice.id,
+                    "attribution_caller_after_booking": True,
+                }
+            )
+        own = Lead.create({"name": "自己的单", "user_id": self.alice.id})
+        with self.assertRefused(UserError, "sales manager records a family"):
+            own.copy({"attribution_caller_id": self.bob.id})
         self.assertEqual(len(self.shares(lead)), 2)
 
     def test_g4_who_sees_which_shares(self):
